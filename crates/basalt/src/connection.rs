@@ -1,0 +1,169 @@
+//! Connections and prepared statements.
+
+use std::collections::VecDeque;
+
+use basalt_engine::{Params, QueryResult};
+
+use crate::error::{Error, Result};
+use crate::local::LocalConnection;
+use crate::params::IntoParams;
+use crate::rows::{Column, Row, Rows};
+use crate::transaction::{Transaction, TransactionBehavior};
+
+/// A connection to a database. Cloning gives another handle to the same connection
+/// (and the same transaction state); [`Database::connect`](crate::Database::connect)
+/// gives an independent one.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Local(LocalConnection),
+}
+
+impl Connection {
+    pub(crate) fn local(conn: LocalConnection) -> Connection {
+        Connection { backend: Backend::Local(conn) }
+    }
+
+    fn run(&self, sql: &str, params: &Params) -> Result<QueryResult> {
+        match &self.backend {
+            Backend::Local(c) => Ok(c.lock().execute(sql, params)?),
+        }
+    }
+
+    /// Runs one statement and returns the number of rows it changed.
+    pub async fn execute(&self, sql: &str, params: impl IntoParams) -> Result<u64> {
+        Ok(self.run(sql, &params.into_params())?.rows_affected)
+    }
+
+    /// Runs one statement and returns its rows.
+    pub async fn query(&self, sql: &str, params: impl IntoParams) -> Result<Rows> {
+        let result = self.run(sql, &params.into_params())?;
+        Ok(Rows::new(result.columns, result.rows))
+    }
+
+    /// Runs every statement in `sql` (no parameters), returning each one's rows.
+    pub async fn execute_batch(&self, sql: &str) -> Result<BatchRows> {
+        let mut results = VecDeque::new();
+        match &self.backend {
+            Backend::Local(c) => c.lock().execute_script(sql, |r| {
+                results.push_back(r);
+                Ok(())
+            })?,
+        }
+        Ok(BatchRows { results })
+    }
+
+    /// Prepares a statement for repeated use.
+    pub async fn prepare(&self, sql: &str) -> Result<Statement> {
+        let columns = match &self.backend {
+            Backend::Local(c) => c.lock().columns(sql)?,
+        };
+        Ok(Statement { conn: self.clone(), sql: sql.to_owned(), columns })
+    }
+
+    /// Begins a deferred transaction.
+    pub async fn transaction(&self) -> Result<Transaction> {
+        self.transaction_with_behavior(TransactionBehavior::Deferred).await
+    }
+
+    /// Begins a transaction of the given kind.
+    pub async fn transaction_with_behavior(&self, behavior: TransactionBehavior) -> Result<Transaction> {
+        self.run(behavior.begin_sql(), &Params::None)?;
+        Ok(Transaction::new(self.clone()))
+    }
+
+    /// True when no transaction is open.
+    pub fn is_autocommit(&self) -> bool {
+        match &self.backend {
+            Backend::Local(c) => c.lock().is_autocommit(),
+        }
+    }
+
+    /// Rows changed by the most recent INSERT, UPDATE or DELETE.
+    pub fn changes(&self) -> u64 {
+        match &self.backend {
+            Backend::Local(c) => c.lock().changes(),
+        }
+    }
+
+    /// Rows changed since the connection opened.
+    pub fn total_changes(&self) -> u64 {
+        match &self.backend {
+            Backend::Local(c) => c.lock().total_changes(),
+        }
+    }
+
+    /// The rowid of the most recent successful INSERT.
+    pub fn last_insert_rowid(&self) -> i64 {
+        match &self.backend {
+            Backend::Local(c) => c.lock().last_insert_rowid(),
+        }
+    }
+
+    /// Rolls back any open transaction, synchronously (used when a transaction is dropped).
+    pub(crate) fn rollback_now(&self) -> Result<()> {
+        self.run("ROLLBACK", &Params::None).map(drop)
+    }
+
+    /// Interrupts the statement running on this connection, if any.
+    pub fn interrupt(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Local(c) => c.interrupt(),
+        }
+        Ok(())
+    }
+}
+
+/// The results of [`Connection::execute_batch`], one per statement.
+#[derive(Debug)]
+pub struct BatchRows {
+    results: VecDeque<QueryResult>,
+}
+
+impl BatchRows {
+    /// The next statement's rows: `None` when all statements are consumed.
+    pub fn next_stmt_row(&mut self) -> Option<Option<Rows>> {
+        self.results.pop_front().map(|r| {
+            if r.columns.is_empty() { None } else { Some(Rows::new(r.columns, r.rows)) }
+        })
+    }
+}
+
+/// A statement prepared on a connection. Running it reuses the connection's cached
+/// SQLite statement.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    conn: Connection,
+    sql: String,
+    columns: Vec<Column>,
+}
+
+impl Statement {
+    /// Runs the statement and returns the number of rows it changed.
+    pub async fn execute(&mut self, params: impl IntoParams) -> Result<u64> {
+        self.conn.execute(&self.sql, params).await
+    }
+
+    /// Runs the statement and returns its rows.
+    pub async fn query(&mut self, params: impl IntoParams) -> Result<Rows> {
+        self.conn.query(&self.sql, params).await
+    }
+
+    /// Runs the statement and returns its first row.
+    pub async fn query_row(&mut self, params: impl IntoParams) -> Result<Row> {
+        let mut rows = self.query(params).await?;
+        rows.next().await?.ok_or(Error::QueryReturnedNoRows)
+    }
+
+    /// The statement's result columns.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// Nothing to reset: each run binds afresh. Kept for `libsql` API parity.
+    pub fn reset(&mut self) {}
+}

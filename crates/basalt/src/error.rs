@@ -1,0 +1,39 @@
+//! SDK errors.
+
+/// Result alias for SDK calls.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything an SDK call can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The database engine (SQLite) reported an error.
+    #[error(transparent)]
+    Engine(#[from] basalt_engine::Error),
+    /// A column index past the row's width.
+    #[error("column index {0} out of range")]
+    ColumnIndex(i32),
+    /// A value could not become the requested Rust type.
+    #[error("cannot read column {index} of type {found} as {expected}")]
+    Conversion {
+        /// Column index.
+        index: i32,
+        /// The Rust type asked for.
+        expected: &'static str,
+        /// The SQLite type found.
+        found: &'static str,
+    },
+    /// The statement returned no row where one was required.
+    #[error("query returned no rows")]
+    QueryReturnedNoRows,
+}
+
+impl Error {
+    /// SQLite's extended result code, when SQLite is behind the error.
+    pub fn sqlite_code(&self) -> Option<i32> {
+        match self {
+            Error::Engine(e) => Some(e.sqlite_code()),
+            _ => None,
+        }
+    }
+}

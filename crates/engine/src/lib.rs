@@ -1,0 +1,28 @@
+//! The Basalt engine: stock SQLite (linked once, through `rusqlite` with `bundled`) opened
+//! with the defaults libSQL's server gives its connections, plus a small typed API that the
+//! server and the SDK build on.
+//!
+//! The engine is synchronous and knows nothing of networking or async runtimes: callers
+//! decide which thread a [`Connection`] lives on. Every SQLite error becomes an [`Error`]
+//! that keeps SQLite's primary and extended result codes, so upper layers can report the
+//! names clients match on (`SQLITE_CONSTRAINT`, `SQLITE_CONSTRAINT_UNIQUE`, …).
+#![warn(missing_docs)]
+
+mod code;
+mod connection;
+mod error;
+mod params;
+mod query;
+mod value;
+
+pub use code::{extended_code_name, primary_code_name};
+pub use connection::{Connection, InterruptHandle, OpenOptions, Synchronous};
+pub use error::{Error, Result, SqliteError};
+pub use params::Params;
+pub use query::{Column, QueryResult, Row, StatementInfo};
+pub use value::Value;
+
+/// The version of the bundled SQLite library, e.g. `3.54.1`.
+pub fn sqlite_version() -> &'static str {
+    rusqlite::version()
+}

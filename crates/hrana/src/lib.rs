@@ -1,0 +1,1 @@
+//! Hrana wire types (placeholder until the server issue).

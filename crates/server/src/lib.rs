@@ -1,0 +1,1 @@
+//! Basalt's network server (placeholder)

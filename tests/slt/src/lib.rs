@@ -1,0 +1,1 @@
+//! sqllogictest runner (placeholder)
