@@ -1,0 +1,3 @@
+//! SDK integration tests, local mode, on real files.
+
+mod local;
