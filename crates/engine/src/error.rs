@@ -34,6 +34,20 @@ impl SqliteError {
     pub fn extended_code_name(&self) -> &'static str {
         extended_code_name(self.extended_code)
     }
+
+    /// True when SQLite could not parse the SQL text at all (as opposed to parsing it
+    /// and finding, say, a missing table). Such errors do not depend on the schema.
+    pub fn is_syntax_error(&self) -> bool {
+        self.primary_code() == 1
+            && (self.message.ends_with(": syntax error")
+                || self.message == "incomplete input"
+                || self.message.starts_with("unrecognized token:"))
+    }
+
+    /// The token SQLite names in a syntax error (`near "SELEC": syntax error` → `SELEC`).
+    pub fn syntax_error_token(&self) -> Option<&str> {
+        self.message.strip_prefix("near \"")?.strip_suffix("\": syntax error")
+    }
 }
 
 impl fmt::Display for SqliteError {
