@@ -1,0 +1,46 @@
+//! Server configuration, validated by the binary before the server starts.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use basalt_engine::Synchronous;
+
+/// Everything the server needs to know at start. Built by the CLI from flags and
+/// `BASALT_*` variables; the library never reads the environment itself.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Directory holding the databases (created if missing).
+    pub data_dir: PathBuf,
+    /// How long an HTTP stream may sit idle before it expires.
+    pub stream_idle_timeout: Duration,
+    /// How long an expired stream's baton is remembered (to answer STREAM_EXPIRED).
+    pub expired_stream_memory: Duration,
+    /// How long a writer waits for another transaction to finish.
+    pub write_wait: Duration,
+    /// `PRAGMA synchronous` for every connection.
+    pub synchronous: Synchronous,
+    /// Largest accepted request body, in bytes.
+    pub max_request_bytes: usize,
+    /// Largest response for one request, in bytes (`RESPONSE_TOO_LARGE` past it).
+    pub max_response_bytes: usize,
+}
+
+impl Config {
+    /// Defaults (matching libSQL's server where it has one) for a data directory.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            data_dir: data_dir.into(),
+            stream_idle_timeout: Duration::from_secs(10),
+            expired_stream_memory: Duration::from_secs(300),
+            write_wait: Duration::from_secs(10),
+            synchronous: Synchronous::Normal,
+            max_request_bytes: 32 << 20,
+            max_response_bytes: 10 << 20,
+        }
+    }
+
+    /// The file of the default database.
+    pub fn default_db_path(&self) -> PathBuf {
+        self.data_dir.join("dbs").join("default").join("data.db")
+    }
+}

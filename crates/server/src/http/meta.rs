@@ -1,0 +1,23 @@
+//! Small routes: health, version, and the version greetings clients probe.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+pub async fn health() -> StatusCode {
+    StatusCode::OK
+}
+
+pub async fn version() -> Response {
+    // No content-type, as libSQL's server answers.
+    let mut response = concat!("basalt ", env!("CARGO_PKG_VERSION")).into_response();
+    response.headers_mut().remove(header::CONTENT_TYPE);
+    response
+}
+
+pub async fn hello_v1() -> &'static str {
+    "This is sqld HTTP API v1"
+}
+
+pub async fn hello_v2() -> &'static str {
+    "Hello, this is HTTP API v2 (Hrana over HTTP)"
+}
