@@ -467,18 +467,30 @@ fn describe_syntax_error(e: &basalt_engine::SqliteError, sql: &str) -> String {
     }
 }
 
+thread_local! {
+    /// An empty database to parse statements against without touching real data.
+    static CHECKER: Option<basalt_engine::Connection> =
+        basalt_engine::Connection::open_in_memory().ok();
+}
+
+/// Parses one statement without running it. Only errors that do not depend on the schema
+/// (syntax, empty or several statements) are reported.
+pub fn check_syntax(sql: &str) -> Result<(), EngineError> {
+    CHECKER.with(|checker| match checker.as_ref().map(|c| c.describe(sql)) {
+        Some(Err(e)) if is_batch_level(&e) => Err(e),
+        _ => Ok(()),
+    })
+}
+
 /// Parses every statement of a script without running it, so a syntax error anywhere
 /// stops the script before its first statement.
 fn check_script_syntax(sql: &str) -> Result<(), RequestError> {
-    let checker = basalt_engine::Connection::open_in_memory()
-        .map_err(|e| RequestError::Stmt(stmt_error(&e, sql)))?;
     let mut rest = sql;
     while let Some((stmt, tail)) = split_first_statement(rest) {
         rest = tail;
-        if let Err(e) = checker.describe(stmt) {
-            if is_batch_level(&e) && !matches!(e, EngineError::EmptyStatement) {
-                return Err(RequestError::Stmt(stmt_error(&e, stmt)));
-            }
+        match check_syntax(stmt) {
+            Ok(()) | Err(EngineError::EmptyStatement) => {}
+            Err(e) => return Err(RequestError::Stmt(stmt_error(&e, stmt))),
         }
     }
     Ok(())

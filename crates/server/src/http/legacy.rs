@@ -13,7 +13,10 @@ use basalt_hrana as hrana;
 
 use super::{blocking, body_error, json_error, protocol_error};
 use crate::AppState;
-use crate::hrana_exec::{RequestError, StreamState, resolve_batch, resolve_stmt};
+use basalt_hrana::legacy;
+
+use crate::db::first_keyword_is;
+use crate::hrana_exec::{RequestError, StreamState, check_syntax, from_wire, resolve_batch, resolve_stmt, stmt_error, to_wire};
 
 pub(super) async fn v1_execute(
     State(state): State<Arc<AppState>>,
@@ -68,16 +71,117 @@ pub(super) async fn v1_batch(
     }
 }
 
-pub(super) async fn query(
-    State(state): State<Arc<AppState>>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+pub(super) async fn query(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return body_error(rejection),
     };
-    let _ = (state, body);
-    StatusCode::NOT_IMPLEMENTED.into_response()
+    let request: legacy::QueryBody = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(e) if e.is_data() => {
+            let message = format!("Failed to deserialize the JSON body into the target type: {e}");
+            return (StatusCode::UNPROCESSABLE_ENTITY, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message)
+                .into_response();
+        }
+        Err(e) => {
+            let message = format!("Failed to parse the request body as JSON: {e}");
+            return (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message)
+                .into_response();
+        }
+    };
+    for query in &request.statements {
+        if let Err(response) = precheck(&query.sql) {
+            return response;
+        }
+    }
+    let outcome = on_fresh_stream(&state, move |stream| run_queries(stream, request.statements)).await;
+    match outcome {
+        Ok(Ok(entries)) => json(StatusCode::OK, &entries),
+        Ok(Err(response)) => response.into_response(),
+        Err(response) => response,
+    }
+}
+
+/// Checks one legacy statement before anything runs, as libSQL's server parses them all
+/// first: one statement per string, valid syntax, no savepoints.
+fn precheck(sql: &str) -> Result<(), Response> {
+    if first_keyword_is(sql, &["SAVEPOINT", "RELEASE"]) {
+        return Err(generic_error(
+            StatusCode::BAD_REQUEST,
+            "Query error: `savepoints are not supported in HTTP API, use hrana protocol instead`",
+        ));
+    }
+    match check_syntax(sql) {
+        Ok(()) => Ok(()),
+        Err(basalt_engine::Error::MultipleStatements) => Err(generic_error(
+            StatusCode::BAD_REQUEST,
+            "Failed to parse query: `found more than one command in a single statement string. It is allowed to issue only one command per string.`",
+        )),
+        Err(e) => {
+            let error = stmt_error(&e, sql);
+            let detail = error.message.strip_prefix("SQL string could not be parsed: ").unwrap_or(&error.message);
+            Err(generic_error(StatusCode::INTERNAL_SERVER_ERROR, &format!("Internal Error: `{detail}`")))
+        }
+    }
+}
+
+/// Runs the statements in order (no implicit transaction) up to the first failure.
+fn run_queries(stream: &mut StreamState, queries: Vec<legacy::Query>) -> Result<Vec<legacy::QueryResponseEntry>, LegacyError> {
+    let mut entries = Vec::with_capacity(queries.len());
+    let mut failed = false;
+    for query in queries {
+        if failed {
+            entries.push(legacy::QueryResponseEntry::NotRun);
+            continue;
+        }
+        let params = match query.params {
+            legacy::Params::None => basalt_engine::Params::None,
+            legacy::Params::Positional(values) => basalt_engine::Params::Positional(values.into_iter().map(from_wire).collect()),
+            legacy::Params::Named(values) => {
+                basalt_engine::Params::Named(values.into_iter().map(|(name, v)| (name, from_wire(v))).collect())
+            }
+        };
+        let started = std::time::Instant::now();
+        match stream.session.execute(&query.sql, &params) {
+            Ok(result) => entries.push(legacy::QueryResponseEntry::Results(legacy::QueryResults {
+                columns: result.columns.into_iter().map(|c| c.name).collect(),
+                rows_read: result.rows_read.max(result.rows.len() as u64),
+                rows_written: result.rows_affected,
+                rows: result.rows.into_iter().map(|row| row.into_iter().map(to_wire).collect()).collect(),
+                query_duration_ms: started.elapsed().as_micros() as f64 / 1000.0,
+            })),
+            Err(e) => {
+                failed = true;
+                let message = match &e {
+                    basalt_engine::Error::Sqlite(s) => s.message.clone(),
+                    other => other.to_string(),
+                };
+                entries.push(legacy::QueryResponseEntry::Error(message));
+            }
+        }
+    }
+    if !stream.is_autocommit() {
+        // Dropping the stream's session rolls the transaction back.
+        return Err(LegacyError(generic_error(
+            StatusCode::BAD_REQUEST,
+            "Query error: `interactive transaction not allowed in HTTP queries`",
+        )));
+    }
+    Ok(entries)
+}
+
+/// A whole-request failure of the legacy API.
+struct LegacyError(Response);
+
+impl IntoResponse for LegacyError {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+/// libSQL's generic error body `{"error": "..."}`.
+fn generic_error(status: StatusCode, message: &str) -> Response {
+    json(status, &legacy::ErrorBody { error: message.to_owned() })
 }
 
 /// Runs `work` on a new session that is dropped afterwards.

@@ -2,7 +2,9 @@
 
 mod batons;
 mod errors;
+mod legacy;
 mod pipeline;
+mod ws;
 
 use std::net::SocketAddr;
 
