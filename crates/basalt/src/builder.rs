@@ -26,7 +26,12 @@ impl Builder<()> {
     /// A database in a local file (created if missing); `":memory:"` for a private
     /// in-memory database.
     pub fn new_local(path: impl Into<PathBuf>) -> Builder<LocalBuilder> {
-        Builder { inner: LocalBuilder { path: path.into(), options: OpenOptions::default() } }
+        Builder {
+            inner: LocalBuilder {
+                path: path.into(),
+                options: OpenOptions::default(),
+            },
+        }
     }
 }
 
@@ -48,7 +53,9 @@ impl Builder<LocalBuilder> {
     pub async fn build(self) -> Result<Database> {
         let LocalBuilder { path, options } = self.inner;
         let local = LocalDatabase::open(path, options)?;
-        Ok(Database { backend: Backend::Local(local) })
+        Ok(Database {
+            backend: Backend::Local(local),
+        })
     }
 }
 

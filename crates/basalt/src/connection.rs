@@ -7,7 +7,7 @@ use basalt_engine::{Params, QueryResult};
 use crate::error::{Error, Result};
 use crate::local::LocalConnection;
 use crate::params::IntoParams;
-use crate::rows::{Column, Row, Rows};
+use crate::rows::{Column, LazyColumns, Row, Rows};
 use crate::transaction::{Transaction, TransactionBehavior};
 
 /// A connection to a database. Cloning gives another handle to the same connection
@@ -25,7 +25,9 @@ enum Backend {
 
 impl Connection {
     pub(crate) fn local(conn: LocalConnection) -> Connection {
-        Connection { backend: Backend::Local(conn) }
+        Connection {
+            backend: Backend::Local(conn),
+        }
     }
 
     fn run(&self, sql: &str, params: &Params) -> Result<QueryResult> {
@@ -41,8 +43,25 @@ impl Connection {
 
     /// Runs one statement and returns its rows.
     pub async fn query(&self, sql: &str, params: impl IntoParams) -> Result<Rows> {
-        let result = self.run(sql, &params.into_params())?;
-        Ok(Rows::new(result.columns, result.rows))
+        let params = params.into_params();
+        match &self.backend {
+            Backend::Local(c) => {
+                let mut rows = Vec::new();
+                let mut width = 0;
+                c.lock().query_with(sql, &params, |row| {
+                    width = row.len();
+                    rows.push(row);
+                    Ok(())
+                })?;
+                if rows.is_empty() {
+                    width = c.lock().describe(sql).map_or(0, |info| info.columns.len());
+                }
+                let (conn, sql) = (c.clone(), sql.to_owned());
+                let columns =
+                    LazyColumns::later(move || conn.lock().columns(&sql).unwrap_or_default());
+                Ok(Rows::new(columns, width, rows))
+            }
+        }
     }
 
     /// Runs every statement in `sql` (no parameters), returning each one's rows.
@@ -62,16 +81,24 @@ impl Connection {
         let columns = match &self.backend {
             Backend::Local(c) => c.lock().columns(sql)?,
         };
-        Ok(Statement { conn: self.clone(), sql: sql.to_owned(), columns })
+        Ok(Statement {
+            conn: self.clone(),
+            sql: sql.to_owned(),
+            columns,
+        })
     }
 
     /// Begins a deferred transaction.
     pub async fn transaction(&self) -> Result<Transaction> {
-        self.transaction_with_behavior(TransactionBehavior::Deferred).await
+        self.transaction_with_behavior(TransactionBehavior::Deferred)
+            .await
     }
 
     /// Begins a transaction of the given kind.
-    pub async fn transaction_with_behavior(&self, behavior: TransactionBehavior) -> Result<Transaction> {
+    pub async fn transaction_with_behavior(
+        &self,
+        behavior: TransactionBehavior,
+    ) -> Result<Transaction> {
         self.run(behavior.begin_sql(), &Params::None)?;
         Ok(Transaction::new(self.clone()))
     }
@@ -128,7 +155,12 @@ impl BatchRows {
     /// The next statement's rows: `None` when all statements are consumed.
     pub fn next_stmt_row(&mut self) -> Option<Option<Rows>> {
         self.results.pop_front().map(|r| {
-            if r.columns.is_empty() { None } else { Some(Rows::new(r.columns, r.rows)) }
+            if r.columns.is_empty() {
+                None
+            } else {
+                let width = r.columns.len();
+                Some(Rows::new(LazyColumns::known(r.columns), width, r.rows))
+            }
         })
     }
 }

@@ -21,18 +21,29 @@ impl LocalDatabase {
     pub(crate) fn open(path: PathBuf, options: OpenOptions) -> Result<LocalDatabase> {
         if path.as_os_str() == ":memory:" {
             let memory = LocalConnection::new(EngineConnection::open_in_memory()?);
-            return Ok(LocalDatabase { path, options, memory: Some(memory) });
+            return Ok(LocalDatabase {
+                path,
+                options,
+                memory: Some(memory),
+            });
         }
         // Open once now so a bad path or a file that is not a database fails at build().
         EngineConnection::open(&path, &options)?;
-        Ok(LocalDatabase { path, options, memory: None })
+        Ok(LocalDatabase {
+            path,
+            options,
+            memory: None,
+        })
     }
 
     pub(crate) fn connect(&self) -> Result<LocalConnection> {
         if let Some(memory) = &self.memory {
             return Ok(memory.clone());
         }
-        Ok(LocalConnection::new(EngineConnection::open(&self.path, &self.options)?))
+        Ok(LocalConnection::new(EngineConnection::open(
+            &self.path,
+            &self.options,
+        )?))
     }
 }
 
@@ -48,7 +59,10 @@ pub(crate) struct LocalConnection {
 impl LocalConnection {
     fn new(conn: EngineConnection) -> LocalConnection {
         let interrupt = conn.interrupt_handle();
-        LocalConnection { conn: Arc::new(Mutex::new(conn)), interrupt }
+        LocalConnection {
+            conn: Arc::new(Mutex::new(conn)),
+            interrupt,
+        }
     }
 
     /// Interrupts whatever the connection is running.
@@ -59,6 +73,8 @@ impl LocalConnection {
     /// The engine connection. A panic while it was held cannot leave SQLite in a
     /// state worse than an error would, so a poisoned lock is taken over.
     pub(crate) fn lock(&self) -> MutexGuard<'_, EngineConnection> {
-        self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

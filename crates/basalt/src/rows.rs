@@ -1,7 +1,7 @@
 //! Result rows and typed access to their values.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use basalt_engine::Value;
 
@@ -36,37 +36,82 @@ impl ValueType {
     }
 }
 
+/// Column metadata of a result, fetched only when somebody asks: most queries read
+/// values by index, and building names costs allocations on every run.
+pub(crate) struct LazyColumns {
+    columns: OnceLock<Vec<Column>>,
+    fetch: Box<dyn Fn() -> Vec<Column> + Send + Sync>,
+}
+
+impl LazyColumns {
+    pub(crate) fn known(columns: Vec<Column>) -> Arc<LazyColumns> {
+        Arc::new(LazyColumns {
+            columns: OnceLock::from(columns),
+            fetch: Box::new(Vec::new),
+        })
+    }
+
+    pub(crate) fn later(
+        fetch: impl Fn() -> Vec<Column> + Send + Sync + 'static,
+    ) -> Arc<LazyColumns> {
+        Arc::new(LazyColumns {
+            columns: OnceLock::new(),
+            fetch: Box::new(fetch),
+        })
+    }
+
+    fn get(&self) -> &[Column] {
+        self.columns.get_or_init(|| (self.fetch)())
+    }
+}
+
+impl std::fmt::Debug for LazyColumns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyColumns")
+            .field("columns", &self.columns.get())
+            .finish()
+    }
+}
+
 /// The rows of a query, read one at a time with [`Rows::next`].
 #[derive(Debug)]
 pub struct Rows {
-    columns: Arc<[Column]>,
+    columns: Arc<LazyColumns>,
+    width: usize,
     pending: VecDeque<Vec<Value>>,
 }
 
 impl Rows {
-    pub(crate) fn new(columns: Vec<Column>, rows: Vec<Vec<Value>>) -> Rows {
-        Rows { columns: columns.into(), pending: rows.into() }
+    pub(crate) fn new(columns: Arc<LazyColumns>, width: usize, rows: Vec<Vec<Value>>) -> Rows {
+        Rows {
+            columns,
+            width,
+            pending: rows.into(),
+        }
     }
 
     /// The next row, or `None` after the last.
     #[allow(clippy::should_implement_trait)]
     pub async fn next(&mut self) -> Result<Option<Row>> {
-        Ok(self.pending.pop_front().map(|values| Row { columns: self.columns.clone(), values }))
+        Ok(self.pending.pop_front().map(|values| Row {
+            columns: self.columns.clone(),
+            values,
+        }))
     }
 
     /// Number of result columns.
     pub fn column_count(&self) -> i32 {
-        width(&self.columns)
+        i32::try_from(self.width).unwrap_or(i32::MAX)
     }
 
     /// A column's name.
     pub fn column_name(&self, index: i32) -> Option<&str> {
-        column(&self.columns, index).map(|c| c.name.as_str())
+        column(self.columns.get(), index).map(|c| c.name.as_str())
     }
 
     /// A column's declared type, if it has one.
     pub fn column_decltype(&self, index: i32) -> Option<&str> {
-        column(&self.columns, index).and_then(|c| c.decltype.as_deref())
+        column(self.columns.get(), index).and_then(|c| c.decltype.as_deref())
     }
 
     /// The type of the next row's value in this column.
@@ -80,7 +125,7 @@ impl Rows {
 /// One result row.
 #[derive(Debug, Clone)]
 pub struct Row {
-    columns: Arc<[Column]>,
+    columns: Arc<LazyColumns>,
     values: Vec<Value>,
 }
 
@@ -104,28 +149,40 @@ impl Row {
     pub fn get_str(&self, index: i32) -> Result<&str> {
         match value_at(&self.values, index)? {
             Value::Text(t) => Ok(t),
-            other => Err(Error::Conversion { index, expected: "&str", found: other.type_name() }),
+            other => Err(Error::Conversion {
+                index,
+                expected: "&str",
+                found: other.type_name(),
+            }),
+        }
+    }
+
+    /// The blob at `index`, borrowed.
+    pub fn get_blob(&self, index: i32) -> Result<&[u8]> {
+        match value_at(&self.values, index)? {
+            Value::Blob(b) => Ok(b),
+            other => Err(Error::Conversion {
+                index,
+                expected: "&[u8]",
+                found: other.type_name(),
+            }),
         }
     }
 
     /// Number of columns.
     pub fn column_count(&self) -> i32 {
-        width(&self.columns)
+        i32::try_from(self.values.len()).unwrap_or(i32::MAX)
     }
 
     /// A column's name.
     pub fn column_name(&self, index: i32) -> Option<&str> {
-        column(&self.columns, index).map(|c| c.name.as_str())
+        column(self.columns.get(), index).map(|c| c.name.as_str())
     }
 
     /// The type of the value at `index`.
     pub fn column_type(&self, index: i32) -> Result<ValueType> {
         value_at(&self.values, index).map(ValueType::of)
     }
-}
-
-fn width(columns: &[Column]) -> i32 {
-    i32::try_from(columns.len()).unwrap_or(i32::MAX)
 }
 
 fn column(columns: &[Column], index: i32) -> Option<&Column> {

@@ -37,7 +37,10 @@ pub struct Transaction {
 
 impl Transaction {
     pub(crate) fn new(conn: Connection) -> Transaction {
-        Transaction { conn, finished: false }
+        Transaction {
+            conn,
+            finished: false,
+        }
     }
 
     /// Commits.

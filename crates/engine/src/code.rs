@@ -129,15 +129,39 @@ mod tests {
     #[test]
     fn names_match_sqlite_constants() {
         use rusqlite::ffi;
-        assert_eq!(extended_code_name(ffi::SQLITE_CONSTRAINT_UNIQUE), "SQLITE_CONSTRAINT_UNIQUE");
-        assert_eq!(extended_code_name(ffi::SQLITE_CONSTRAINT_PRIMARYKEY), "SQLITE_CONSTRAINT_PRIMARYKEY");
-        assert_eq!(extended_code_name(ffi::SQLITE_CONSTRAINT_NOTNULL), "SQLITE_CONSTRAINT_NOTNULL");
-        assert_eq!(extended_code_name(ffi::SQLITE_CONSTRAINT_FOREIGNKEY), "SQLITE_CONSTRAINT_FOREIGNKEY");
-        assert_eq!(extended_code_name(ffi::SQLITE_IOERR_SHORT_READ), "SQLITE_IOERR_SHORT_READ");
-        assert_eq!(extended_code_name(ffi::SQLITE_READONLY_DBMOVED), "SQLITE_READONLY_DBMOVED");
-        assert_eq!(extended_code_name(ffi::SQLITE_BUSY_SNAPSHOT), "SQLITE_BUSY_SNAPSHOT");
+        assert_eq!(
+            extended_code_name(ffi::SQLITE_CONSTRAINT_UNIQUE),
+            "SQLITE_CONSTRAINT_UNIQUE"
+        );
+        assert_eq!(
+            extended_code_name(ffi::SQLITE_CONSTRAINT_PRIMARYKEY),
+            "SQLITE_CONSTRAINT_PRIMARYKEY"
+        );
+        assert_eq!(
+            extended_code_name(ffi::SQLITE_CONSTRAINT_NOTNULL),
+            "SQLITE_CONSTRAINT_NOTNULL"
+        );
+        assert_eq!(
+            extended_code_name(ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+            "SQLITE_CONSTRAINT_FOREIGNKEY"
+        );
+        assert_eq!(
+            extended_code_name(ffi::SQLITE_IOERR_SHORT_READ),
+            "SQLITE_IOERR_SHORT_READ"
+        );
+        assert_eq!(
+            extended_code_name(ffi::SQLITE_READONLY_DBMOVED),
+            "SQLITE_READONLY_DBMOVED"
+        );
+        assert_eq!(
+            extended_code_name(ffi::SQLITE_BUSY_SNAPSHOT),
+            "SQLITE_BUSY_SNAPSHOT"
+        );
         assert_eq!(extended_code_name(ffi::SQLITE_ERROR), "SQLITE_ERROR");
-        assert_eq!(primary_code_name(ffi::SQLITE_CONSTRAINT_CHECK), "SQLITE_CONSTRAINT");
+        assert_eq!(
+            primary_code_name(ffi::SQLITE_CONSTRAINT_CHECK),
+            "SQLITE_CONSTRAINT"
+        );
         assert_eq!(primary_code_name(ffi::SQLITE_NOTADB), "SQLITE_NOTADB");
     }
 }

@@ -69,7 +69,11 @@ impl Default for OpenOptions {
 impl OpenOptions {
     /// Default options, read-only.
     pub fn read_only() -> Self {
-        OpenOptions { read_only: true, create: false, ..Self::default() }
+        OpenOptions {
+            read_only: true,
+            create: false,
+            ..Self::default()
+        }
     }
 }
 
@@ -98,7 +102,9 @@ pub struct Connection {
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("path", &self.path).finish()
+        f.debug_struct("Connection")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -108,8 +114,12 @@ impl Connection {
         let path = path.as_ref();
         let conn = rusqlite::Connection::open_with_flags(path, open_flags(options))
             .map_err(|e| with_path(e.into(), path))?;
-        let conn = Connection { conn, path: Some(path.to_path_buf()) };
-        conn.configure(options, true).map_err(|e| with_path(e, path))?;
+        let conn = Connection {
+            conn,
+            path: Some(path.to_path_buf()),
+        };
+        conn.configure(options, true)
+            .map_err(|e| with_path(e, path))?;
         Ok(conn)
     }
 
@@ -123,7 +133,8 @@ impl Connection {
 
     fn configure(&self, options: &OpenOptions, on_disk: bool) -> Result<()> {
         self.conn.busy_timeout(options.busy_timeout)?;
-        self.conn.set_prepared_statement_cache_capacity(options.statement_cache_capacity);
+        self.conn
+            .set_prepared_statement_cache_capacity(options.statement_cache_capacity);
         let mut setup = format!(
             "PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = OFF; PRAGMA synchronous = {};",
             options.synchronous.pragma_value()
@@ -145,23 +156,31 @@ impl Connection {
     /// Runs one statement and returns its columns, all its rows and its effects.
     pub fn execute(&self, sql: &str, params: &Params) -> Result<QueryResult> {
         let mut rows = Vec::new();
-        let mut result = self.query_with(sql, params, |row| {
-            rows.push(row);
-            Ok(())
-        })?;
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut result = query::run(
+            &self.conn,
+            &mut stmt,
+            params,
+            &mut |row| {
+                rows.push(row);
+                Ok(())
+            },
+            true,
+        )?;
         result.rows = rows;
         Ok(result)
     }
 
     /// Runs one statement, handing each row to `on_row` as it is produced instead of
-    /// collecting them. The returned result has no rows. An error from `on_row` stops
-    /// the statement and is returned.
+    /// collecting them. The returned result has neither rows nor columns (ask
+    /// [`describe`](Self::describe) for those). An error from `on_row` stops the
+    /// statement and is returned.
     pub fn query_with<F>(&self, sql: &str, params: &Params, mut on_row: F) -> Result<QueryResult>
     where
         F: FnMut(Vec<Value>) -> Result<()>,
     {
         let mut stmt = self.conn.prepare_cached(sql)?;
-        query::run(&self.conn, &mut stmt, params, &mut on_row)
+        query::run(&self.conn, &mut stmt, params, &mut on_row, false)
     }
 
     /// Runs every statement in `sql` in order, without parameters, handing each
@@ -174,10 +193,16 @@ impl Connection {
         let mut batch = rusqlite::Batch::new(&self.conn, sql);
         while let Some(mut stmt) = batch.next()? {
             let mut rows = Vec::new();
-            let mut result = query::run(&self.conn, &mut stmt, &Params::None, &mut |row| {
-                rows.push(row);
-                Ok(())
-            })?;
+            let mut result = query::run(
+                &self.conn,
+                &mut stmt,
+                &Params::None,
+                &mut |row| {
+                    rows.push(row);
+                    Ok(())
+                },
+                true,
+            )?;
             result.rows = rows;
             on_result(result)?;
         }
@@ -244,11 +269,12 @@ fn open_flags(options: &OpenOptions) -> OpenFlags {
     flags
 }
 
-/// SQLite's open errors do not say which file; add it.
+/// SQLite's open errors do not always say which file; add it when missing.
 fn with_path(error: Error, path: &Path) -> Error {
+    let shown = path.display().to_string();
     match error {
-        Error::Sqlite(e) => Error::Sqlite(SqliteError {
-            message: format!("{}: {}", e.message, path.display()),
+        Error::Sqlite(e) if !e.message.contains(&shown) => Error::Sqlite(SqliteError {
+            message: format!("{}: {shown}", e.message),
             ..e
         }),
         other => other,

@@ -46,7 +46,9 @@ impl SqliteError {
 
     /// The token SQLite names in a syntax error (`near "SELEC": syntax error` → `SELEC`).
     pub fn syntax_error_token(&self) -> Option<&str> {
-        self.message.strip_prefix("near \"")?.strip_suffix("\": syntax error")
+        self.message
+            .strip_prefix("near \"")?
+            .strip_suffix("\": syntax error")
     }
 }
 
@@ -113,11 +115,18 @@ impl Error {
 
     /// True when a bound parameter did not match the statement.
     pub fn is_parameter_error(&self) -> bool {
-        matches!(self, Error::MissingParameter { .. } | Error::TooManyParameters { .. })
+        matches!(
+            self,
+            Error::MissingParameter { .. } | Error::TooManyParameters { .. }
+        )
     }
 
     pub(crate) fn from_code(extended_code: i32, message: impl Into<String>) -> Self {
-        Error::Sqlite(SqliteError { extended_code, message: message.into(), offset: None })
+        Error::Sqlite(SqliteError {
+            extended_code,
+            message: message.into(),
+            offset: None,
+        })
     }
 }
 
@@ -129,7 +138,9 @@ impl From<rusqlite::Error> for Error {
                 let message = msg.unwrap_or_else(|| err.to_string());
                 Error::from_code(err.extended_code, message)
             }
-            R::SqlInputError { error, msg, offset, .. } => Error::Sqlite(SqliteError {
+            R::SqlInputError {
+                error, msg, offset, ..
+            } => Error::Sqlite(SqliteError {
                 extended_code: error.extended_code,
                 message: msg,
                 offset: usize::try_from(offset).ok(),

@@ -30,7 +30,9 @@ pub fn sqlite_version() -> &'static str {
 /// True when `sql` ends with a complete statement (SQLite's `sqlite3_complete`): the
 /// last `;` is outside strings, comments and trigger bodies.
 pub fn is_complete(sql: &str) -> bool {
-    let Ok(text) = std::ffi::CString::new(sql) else { return false };
+    let Ok(text) = std::ffi::CString::new(sql) else {
+        return false;
+    };
     // SAFETY: `text` is a valid NUL-terminated string that outlives the call;
     // sqlite3_complete only reads it.
     unsafe { rusqlite::ffi::sqlite3_complete(text.as_ptr()) != 0 }
@@ -42,7 +44,11 @@ mod tests {
     fn completeness_follows_sqlite() {
         assert!(super::is_complete("SELECT 1;"));
         assert!(!super::is_complete("SELECT ';"));
-        assert!(!super::is_complete("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;"));
-        assert!(super::is_complete("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END;"));
+        assert!(!super::is_complete(
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;"
+        ));
+        assert!(super::is_complete(
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END;"
+        ));
     }
 }

@@ -38,20 +38,33 @@ impl Params {
     }
 }
 
-fn bind_positional(stmt: &mut rusqlite::Statement<'_>, count: usize, values: &[Value]) -> Result<()> {
+fn bind_positional(
+    stmt: &mut rusqlite::Statement<'_>,
+    count: usize,
+    values: &[Value],
+) -> Result<()> {
     if values.len() > count {
-        return Err(Error::TooManyParameters { expected: count, given: values.len() });
+        return Err(Error::TooManyParameters {
+            expected: count,
+            given: values.len(),
+        });
     }
     for index in 1..=count {
         let value = values
             .get(index - 1)
-            .ok_or_else(|| Error::MissingParameter { parameter: index.to_string() })?;
+            .ok_or_else(|| Error::MissingParameter {
+                parameter: index.to_string(),
+            })?;
         stmt.raw_bind_parameter(index, value)?;
     }
     Ok(())
 }
 
-fn bind_named(stmt: &mut rusqlite::Statement<'_>, count: usize, values: &[(String, Value)]) -> Result<()> {
+fn bind_named(
+    stmt: &mut rusqlite::Statement<'_>,
+    count: usize,
+    values: &[(String, Value)],
+) -> Result<()> {
     for index in 1..=count {
         let name = stmt.parameter_name(index).map(str::to_owned);
         let value = name.as_deref().and_then(|name| lookup(values, name));

@@ -49,7 +49,10 @@ pub struct StatementInfo {
 
 pub(crate) fn columns(stmt: &rusqlite::Statement<'_>) -> Vec<Column> {
     stmt.columns()
-        .map(|c| Column { name: c.name().to_owned(), decltype: c.decl_type().map(str::to_owned) })
+        .map(|c| Column {
+            name: c.name().to_owned(),
+            decltype: c.decl_type().map(str::to_owned),
+        })
         .collect()
 }
 
@@ -69,18 +72,26 @@ pub(crate) fn run(
     stmt: &mut rusqlite::Statement<'_>,
     params: &Params,
     on_row: &mut dyn FnMut(Row) -> Result<()>,
+    with_columns: bool,
 ) -> Result<QueryResult> {
     params.bind(stmt)?;
-    let columns = columns(stmt);
+    // Column metadata costs several allocations per run; streaming callers skip it.
+    let columns = if with_columns {
+        columns(stmt)
+    } else {
+        Vec::new()
+    };
     let readonly = stmt.readonly();
-    let width = columns.len();
+    let width = stmt.column_count();
     let changes_before = conn.total_changes();
     let steps_before = stmt.get_status(rusqlite::StatementStatus::FullscanStep)
         + stmt.get_status(rusqlite::StatementStatus::Sort);
     {
         let mut rows = stmt.raw_query();
         while let Some(row) = rows.next()? {
-            let values = (0..width).map(|i| Value::from_ref(row.get_ref_unwrap(i))).collect();
+            let values = (0..width)
+                .map(|i| Value::from_ref(row.get_ref_unwrap(i)))
+                .collect();
             on_row(values)?;
         }
     }
@@ -89,7 +100,11 @@ pub(crate) fn run(
         - steps_before;
     // `changes()` keeps the count of the last DML statement even after DDL or a SELECT;
     // only report it when this statement changed something.
-    let rows_affected = if conn.total_changes() != changes_before { conn.changes() } else { 0 };
+    let rows_affected = if conn.total_changes() != changes_before {
+        conn.changes()
+    } else {
+        0
+    };
     Ok(QueryResult {
         columns,
         rows: Vec::new(),

@@ -29,13 +29,18 @@ fn memory_connections_enforce_foreign_keys() {
     )
     .unwrap();
     let err = c.execute_batch("INSERT INTO ch VALUES (7)").unwrap_err();
-    assert_eq!(err.sqlite().unwrap().extended_code_name(), "SQLITE_CONSTRAINT_FOREIGNKEY");
+    assert_eq!(
+        err.sqlite().unwrap().extended_code_name(),
+        "SQLITE_CONSTRAINT_FOREIGNKEY"
+    );
 }
 
 #[test]
 fn compile_options_from_cargo_config_are_in_effect() {
     let c = Connection::open_in_memory().unwrap();
-    let opts = c.execute("PRAGMA compile_options", &Default::default()).unwrap();
+    let opts = c
+        .execute("PRAGMA compile_options", &Default::default())
+        .unwrap();
     let opts: Vec<String> = opts
         .rows
         .into_iter()
@@ -44,8 +49,16 @@ fn compile_options_from_cargo_config_are_in_effect() {
             other => panic!("unexpected {other:?}"),
         })
         .collect();
-    for wanted in ["ENABLE_DBPAGE_VTAB", "MAX_VARIABLE_NUMBER=32766", "ENABLE_FTS5", "ENABLE_STAT4"] {
-        assert!(opts.iter().any(|o| o == wanted), "{wanted} missing from {opts:?}");
+    for wanted in [
+        "ENABLE_DBPAGE_VTAB",
+        "MAX_VARIABLE_NUMBER=32766",
+        "ENABLE_FTS5",
+        "ENABLE_STAT4",
+    ] {
+        assert!(
+            opts.iter().any(|o| o == wanted),
+            "{wanted} missing from {opts:?}"
+        );
     }
     // The dbpage table replicas will use is really there.
     let pages = scalar(&c, "SELECT count(*) FROM sqlite_dbpage");

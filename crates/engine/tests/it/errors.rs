@@ -25,13 +25,33 @@ fn invalid_sql_and_missing_table() {
 #[test]
 fn constraint_violations_keep_extended_codes() {
     let c = Connection::open_in_memory().unwrap();
-    c.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, u UNIQUE, n NOT NULL, k CHECK (k > 0))").unwrap();
-    c.execute_batch("INSERT INTO t VALUES (1, 1, 1, 1)").unwrap();
+    c.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, u UNIQUE, n NOT NULL, k CHECK (k > 0))",
+    )
+    .unwrap();
+    c.execute_batch("INSERT INTO t VALUES (1, 1, 1, 1)")
+        .unwrap();
     let cases = [
-        ("INSERT INTO t VALUES (1, 2, 1, 1)", "SQLITE_CONSTRAINT_PRIMARYKEY", "UNIQUE constraint failed: t.id"),
-        ("INSERT INTO t VALUES (2, 1, 1, 1)", "SQLITE_CONSTRAINT_UNIQUE", "UNIQUE constraint failed: t.u"),
-        ("INSERT INTO t VALUES (2, 2, NULL, 1)", "SQLITE_CONSTRAINT_NOTNULL", "NOT NULL constraint failed: t.n"),
-        ("INSERT INTO t VALUES (2, 2, 1, 0)", "SQLITE_CONSTRAINT_CHECK", "CHECK constraint failed: k > 0"),
+        (
+            "INSERT INTO t VALUES (1, 2, 1, 1)",
+            "SQLITE_CONSTRAINT_PRIMARYKEY",
+            "UNIQUE constraint failed: t.id",
+        ),
+        (
+            "INSERT INTO t VALUES (2, 1, 1, 1)",
+            "SQLITE_CONSTRAINT_UNIQUE",
+            "UNIQUE constraint failed: t.u",
+        ),
+        (
+            "INSERT INTO t VALUES (2, 2, NULL, 1)",
+            "SQLITE_CONSTRAINT_NOTNULL",
+            "NOT NULL constraint failed: t.n",
+        ),
+        (
+            "INSERT INTO t VALUES (2, 2, 1, 0)",
+            "SQLITE_CONSTRAINT_CHECK",
+            "CHECK constraint failed: k > 0",
+        ),
     ];
     for (sql, name, message) in cases {
         let e = sqlite_err(c.execute(sql, &Params::None));
@@ -44,8 +64,14 @@ fn constraint_violations_keep_extended_codes() {
 #[test]
 fn empty_and_multiple_statements() {
     let c = Connection::open_in_memory().unwrap();
-    assert_eq!(c.execute("  -- nothing\n", &Params::None).unwrap_err(), Error::EmptyStatement);
-    assert_eq!(c.execute("SELECT 1; SELECT 2", &Params::None).unwrap_err(), Error::MultipleStatements);
+    assert_eq!(
+        c.execute("  -- nothing\n", &Params::None).unwrap_err(),
+        Error::EmptyStatement
+    );
+    assert_eq!(
+        c.execute("SELECT 1; SELECT 2", &Params::None).unwrap_err(),
+        Error::MultipleStatements
+    );
     // A trailing semicolon or comment is still one statement.
     assert!(c.execute("SELECT 1; -- fine", &Params::None).is_ok());
 }
@@ -74,9 +100,17 @@ fn a_path_in_a_missing_directory() {
 #[test]
 fn a_read_only_connection_refuses_writes() {
     let db = TempDb::new();
-    db.conn.execute_batch("CREATE TABLE t(a); INSERT INTO t VALUES (1);").unwrap();
+    db.conn
+        .execute_batch("CREATE TABLE t(a); INSERT INTO t VALUES (1);")
+        .unwrap();
     let ro = Connection::open(db.path(), &OpenOptions::read_only()).unwrap();
     let e = sqlite_err(ro.execute("INSERT INTO t VALUES (2)", &Params::None));
     assert_eq!(e.code_name(), "SQLITE_READONLY");
-    assert_eq!(ro.execute("SELECT count(*) FROM t", &Params::None).unwrap().rows.len(), 1);
+    assert_eq!(
+        ro.execute("SELECT count(*) FROM t", &Params::None)
+            .unwrap()
+            .rows
+            .len(),
+        1
+    );
 }

@@ -10,7 +10,8 @@ use crate::{TempDb, scalar};
 fn results_carry_columns_types_and_values() {
     let db = TempDb::new();
     let c = &db.conn;
-    c.execute_batch("CREATE TABLE t(i INTEGER, r REAL, s TEXT, b BLOB, n)").unwrap();
+    c.execute_batch("CREATE TABLE t(i INTEGER, r REAL, s TEXT, b BLOB, n)")
+        .unwrap();
     let ins = c
         .execute(
             "INSERT INTO t VALUES (?, ?, ?, ?, ?)",
@@ -26,11 +27,23 @@ fn results_carry_columns_types_and_values() {
     assert_eq!(ins.rows_affected, 1);
     assert_eq!(ins.last_insert_rowid, 1);
     assert!(!ins.readonly);
-    let res = c.execute("SELECT i, r, s, b, n, i + 1 AS e FROM t", &Params::None).unwrap();
+    let res = c
+        .execute("SELECT i, r, s, b, n, i + 1 AS e FROM t", &Params::None)
+        .unwrap();
     let names: Vec<_> = res.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["i", "r", "s", "b", "n", "e"]);
     let types: Vec<_> = res.columns.iter().map(|c| c.decltype.as_deref()).collect();
-    assert_eq!(types, [Some("INTEGER"), Some("REAL"), Some("TEXT"), Some("BLOB"), None, None]);
+    assert_eq!(
+        types,
+        [
+            Some("INTEGER"),
+            Some("REAL"),
+            Some("TEXT"),
+            Some("BLOB"),
+            None,
+            None
+        ]
+    );
     assert_eq!(
         res.rows,
         vec![vec![
@@ -49,26 +62,50 @@ fn results_carry_columns_types_and_values() {
 #[test]
 fn rows_affected_counts_only_this_statement() {
     let c = Connection::open_in_memory().unwrap();
-    c.execute_batch("CREATE TABLE t(a); INSERT INTO t VALUES (1), (2), (3);").unwrap();
-    assert_eq!(c.execute("UPDATE t SET a = a + 1 WHERE a > 1", &Params::None).unwrap().rows_affected, 2);
+    c.execute_batch("CREATE TABLE t(a); INSERT INTO t VALUES (1), (2), (3);")
+        .unwrap();
+    assert_eq!(
+        c.execute("UPDATE t SET a = a + 1 WHERE a > 1", &Params::None)
+            .unwrap()
+            .rows_affected,
+        2
+    );
     // DDL after DML reports 0, not the previous statement's count.
-    assert_eq!(c.execute("CREATE TABLE u(x)", &Params::None).unwrap().rows_affected, 0);
-    assert_eq!(c.execute("DELETE FROM t", &Params::None).unwrap().rows_affected, 3);
+    assert_eq!(
+        c.execute("CREATE TABLE u(x)", &Params::None)
+            .unwrap()
+            .rows_affected,
+        0
+    );
+    assert_eq!(
+        c.execute("DELETE FROM t", &Params::None)
+            .unwrap()
+            .rows_affected,
+        3
+    );
 }
 
 #[test]
 fn scripts_run_every_statement_and_stop_at_the_first_error() {
     let c = Connection::open_in_memory().unwrap();
     let mut seen = Vec::new();
-    c.execute_script("CREATE TABLE t(a); INSERT INTO t VALUES (1); SELECT a FROM t; -- done", |r| {
-        seen.push(r.rows.len());
-        Ok(())
-    })
+    c.execute_script(
+        "CREATE TABLE t(a); INSERT INTO t VALUES (1); SELECT a FROM t; -- done",
+        |r| {
+            seen.push(r.rows.len());
+            Ok(())
+        },
+    )
     .unwrap();
     assert_eq!(seen, [0, 0, 1]);
-    let err = c.execute_batch("INSERT INTO t VALUES (2); INSERT INTO nope VALUES (1); INSERT INTO t VALUES (3);");
+    let err = c.execute_batch(
+        "INSERT INTO t VALUES (2); INSERT INTO nope VALUES (1); INSERT INTO t VALUES (3);",
+    );
     assert!(err.unwrap_err().to_string().contains("no such table: nope"));
-    assert_eq!(scalar(&c, "SELECT group_concat(a) FROM t"), Value::Text("1,2".into()));
+    assert_eq!(
+        scalar(&c, "SELECT group_concat(a) FROM t"),
+        Value::Text("1,2".into())
+    );
 }
 
 #[test]
@@ -80,9 +117,13 @@ fn transactions_and_autocommit() {
     c.execute_batch("BEGIN; INSERT INTO t VALUES (1);").unwrap();
     assert!(!c.is_autocommit());
     // A failed statement inside a transaction leaves earlier work in place, as SQLite does.
-    assert!(c.execute("INSERT INTO t VALUES (1)", &Params::None).is_err());
+    assert!(
+        c.execute("INSERT INTO t VALUES (1)", &Params::None)
+            .is_err()
+    );
     assert!(!c.is_autocommit());
-    c.execute_batch("INSERT INTO t VALUES (2); COMMIT;").unwrap();
+    c.execute_batch("INSERT INTO t VALUES (2); COMMIT;")
+        .unwrap();
     assert!(c.is_autocommit());
     // Another connection sees the committed rows.
     let other = Connection::open(db.path(), &OpenOptions::default()).unwrap();
@@ -101,7 +142,11 @@ fn streaming_rows_can_stop_early() {
             &Params::None,
             |_| {
                 n += 1;
-                if n == 10 { Err(basalt_engine::Error::EmptyStatement) } else { Ok(()) }
+                if n == 10 {
+                    Err(basalt_engine::Error::EmptyStatement)
+                } else {
+                    Ok(())
+                }
             },
         )
         .unwrap_err();
@@ -134,8 +179,11 @@ fn a_long_query_can_be_interrupted_from_another_thread() {
 #[test]
 fn describe_reports_parameters_and_columns_without_running() {
     let c = Connection::open_in_memory().unwrap();
-    c.execute_batch("CREATE TABLE t(a INTEGER, b TEXT)").unwrap();
-    let info = c.describe("SELECT a, b FROM t WHERE a = ? AND b = :name").unwrap();
+    c.execute_batch("CREATE TABLE t(a INTEGER, b TEXT)")
+        .unwrap();
+    let info = c
+        .describe("SELECT a, b FROM t WHERE a = ? AND b = :name")
+        .unwrap();
     assert_eq!(info.params, [None, Some(":name".to_string())]);
     assert_eq!(info.columns.len(), 2);
     assert!(info.readonly);

@@ -16,8 +16,8 @@ pub struct TempDb {
 impl TempDb {
     pub fn new() -> TempDb {
         let dir = tempfile::tempdir().expect("temp dir");
-        let conn = Connection::open(dir.path().join("test.db"), &OpenOptions::default())
-            .expect("open");
+        let conn =
+            Connection::open(dir.path().join("test.db"), &OpenOptions::default()).expect("open");
         TempDb { dir, conn }
     }
 

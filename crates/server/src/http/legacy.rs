@@ -16,7 +16,10 @@ use crate::AppState;
 use basalt_hrana::legacy;
 
 use crate::db::first_keyword_is;
-use crate::hrana_exec::{RequestError, StreamState, check_syntax, from_wire, resolve_batch, resolve_stmt, stmt_error, to_wire};
+use crate::hrana_exec::{
+    RequestError, StreamState, check_syntax, from_wire, resolve_batch, resolve_stmt, stmt_error,
+    to_wire,
+};
 
 pub(super) async fn v1_execute(
     State(state): State<Arc<AppState>>,
@@ -71,7 +74,10 @@ pub(super) async fn v1_batch(
     }
 }
 
-pub(super) async fn query(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {
+pub(super) async fn query(
+    State(state): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return body_error(rejection),
@@ -80,12 +86,20 @@ pub(super) async fn query(State(state): State<Arc<AppState>>, body: Result<Bytes
         Ok(request) => request,
         Err(e) if e.is_data() => {
             let message = format!("Failed to deserialize the JSON body into the target type: {e}");
-            return (StatusCode::UNPROCESSABLE_ENTITY, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message)
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                message,
+            )
                 .into_response();
         }
         Err(e) => {
             let message = format!("Failed to parse the request body as JSON: {e}");
-            return (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message)
+            return (
+                StatusCode::BAD_REQUEST,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                message,
+            )
                 .into_response();
         }
     };
@@ -94,7 +108,10 @@ pub(super) async fn query(State(state): State<Arc<AppState>>, body: Result<Bytes
             return response;
         }
     }
-    let outcome = on_fresh_stream(&state, move |stream| run_queries(stream, request.statements)).await;
+    let outcome = on_fresh_stream(&state, move |stream| {
+        run_queries(stream, request.statements)
+    })
+    .await;
     match outcome {
         Ok(Ok(entries)) => json(StatusCode::OK, &entries),
         Ok(Err(response)) => response.into_response(),
@@ -119,14 +136,23 @@ fn precheck(sql: &str) -> Result<(), Response> {
         )),
         Err(e) => {
             let error = stmt_error(&e, sql);
-            let detail = error.message.strip_prefix("SQL string could not be parsed: ").unwrap_or(&error.message);
-            Err(generic_error(StatusCode::INTERNAL_SERVER_ERROR, &format!("Internal Error: `{detail}`")))
+            let detail = error
+                .message
+                .strip_prefix("SQL string could not be parsed: ")
+                .unwrap_or(&error.message);
+            Err(generic_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("Internal Error: `{detail}`"),
+            ))
         }
     }
 }
 
 /// Runs the statements in order (no implicit transaction) up to the first failure.
-fn run_queries(stream: &mut StreamState, queries: Vec<legacy::Query>) -> Result<Vec<legacy::QueryResponseEntry>, LegacyError> {
+fn run_queries(
+    stream: &mut StreamState,
+    queries: Vec<legacy::Query>,
+) -> Result<Vec<legacy::QueryResponseEntry>, LegacyError> {
     let mut entries = Vec::with_capacity(queries.len());
     let mut failed = false;
     for query in queries {
@@ -136,10 +162,15 @@ fn run_queries(stream: &mut StreamState, queries: Vec<legacy::Query>) -> Result<
         }
         let params = match query.params {
             legacy::Params::None => basalt_engine::Params::None,
-            legacy::Params::Positional(values) => basalt_engine::Params::Positional(values.into_iter().map(from_wire).collect()),
-            legacy::Params::Named(values) => {
-                basalt_engine::Params::Named(values.into_iter().map(|(name, v)| (name, from_wire(v))).collect())
+            legacy::Params::Positional(values) => {
+                basalt_engine::Params::Positional(values.into_iter().map(from_wire).collect())
             }
+            legacy::Params::Named(values) => basalt_engine::Params::Named(
+                values
+                    .into_iter()
+                    .map(|(name, v)| (name, from_wire(v)))
+                    .collect(),
+            ),
         };
         let started = std::time::Instant::now();
         match stream.session.execute(&query.sql, &params) {
@@ -147,7 +178,11 @@ fn run_queries(stream: &mut StreamState, queries: Vec<legacy::Query>) -> Result<
                 columns: result.columns.into_iter().map(|c| c.name).collect(),
                 rows_read: result.rows_read.max(result.rows.len() as u64),
                 rows_written: result.rows_affected,
-                rows: result.rows.into_iter().map(|row| row.into_iter().map(to_wire).collect()).collect(),
+                rows: result
+                    .rows
+                    .into_iter()
+                    .map(|row| row.into_iter().map(to_wire).collect())
+                    .collect(),
                 query_duration_ms: started.elapsed().as_micros() as f64 / 1000.0,
             })),
             Err(e) => {
@@ -181,7 +216,12 @@ impl IntoResponse for LegacyError {
 
 /// libSQL's generic error body `{"error": "..."}`.
 fn generic_error(status: StatusCode, message: &str) -> Response {
-    json(status, &legacy::ErrorBody { error: message.to_owned() })
+    json(
+        status,
+        &legacy::ErrorBody {
+            error: message.to_owned(),
+        },
+    )
 }
 
 /// Runs `work` on a new session that is dropped afterwards.

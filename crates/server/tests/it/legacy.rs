@@ -11,25 +11,47 @@ async fn v1_execute_and_errors() {
         .post("/v1/execute", &json!({"stmt": {"sql": "SELECT ? AS a, 2.5 AS b", "args": [{"type": "integer", "value": "1"}]}}))
         .await;
     assert_eq!(status, 200);
-    assert_eq!(body["result"]["rows"], json!([[{"type": "integer", "value": "1"}, {"type": "float", "value": 2.5}]]));
-    let (status, _, body) = server.post("/v1/execute", &json!({"stmt": {"sql": "SELEC 1"}})).await;
+    assert_eq!(
+        body["result"]["rows"],
+        json!([[{"type": "integer", "value": "1"}, {"type": "float", "value": 2.5}]])
+    );
+    let (status, _, body) = server
+        .post("/v1/execute", &json!({"stmt": {"sql": "SELEC 1"}}))
+        .await;
     assert_eq!(status, 400);
     assert_eq!(body["code"], "SQL_PARSE_ERROR");
-    server.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)").await;
+    server
+        .execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        .await;
     server.execute("INSERT INTO t VALUES (1)").await;
-    let (status, _, body) = server.post("/v1/execute", &json!({"stmt": {"sql": "INSERT INTO t (id) VALUES (1)"}})).await;
+    let (status, _, body) = server
+        .post(
+            "/v1/execute",
+            &json!({"stmt": {"sql": "INSERT INTO t (id) VALUES (1)"}}),
+        )
+        .await;
     assert_eq!(status, 500);
-    assert_eq!(body, json!({"message": "SQLite error: UNIQUE constraint failed: t.id", "code": "SQLITE_CONSTRAINT"}));
+    assert_eq!(
+        body,
+        json!({"message": "SQLite error: UNIQUE constraint failed: t.id", "code": "SQLITE_CONSTRAINT"})
+    );
     // A lone BEGIN is accepted and rolled back with the request's connection.
-    let (status, _, _) = server.post("/v1/execute", &json!({"stmt": {"sql": "BEGIN"}})).await;
+    let (status, _, _) = server
+        .post("/v1/execute", &json!({"stmt": {"sql": "BEGIN"}}))
+        .await;
     assert_eq!(status, 200);
-    assert_eq!(server.execute("INSERT INTO t VALUES (2)").await["affected_row_count"], 1);
+    assert_eq!(
+        server.execute("INSERT INTO t VALUES (2)").await["affected_row_count"],
+        1
+    );
 }
 
 #[tokio::test]
 async fn v1_batch_keeps_runtime_errors_per_step() {
     let server = TestServer::spawn().await;
-    server.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)").await;
+    server
+        .execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        .await;
     server.execute("INSERT INTO t VALUES (1)").await;
     let (status, _, body) = server
         .post(
@@ -44,8 +66,16 @@ async fn v1_batch_keeps_runtime_errors_per_step() {
         .await;
     assert_eq!(status, 200, "{body}");
     let results = &body["result"]["step_results"];
-    assert!(results[0].is_object() && results[1].is_null() && results[2].is_object() && results[3].is_null());
-    assert_eq!(body["result"]["step_errors"][1]["code"], "SQLITE_CONSTRAINT");
+    assert!(
+        results[0].is_object()
+            && results[1].is_null()
+            && results[2].is_object()
+            && results[3].is_null()
+    );
+    assert_eq!(
+        body["result"]["step_errors"][1]["code"],
+        "SQLITE_CONSTRAINT"
+    );
 }
 
 #[tokio::test]
@@ -64,7 +94,10 @@ async fn legacy_query_api() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body[3]["results"]["columns"], json!(["a", "b"]));
-    assert_eq!(body[3]["results"]["rows"], json!([[9007199254740993i64, {"base64": "AQI"}], [1.5, "x"]]));
+    assert_eq!(
+        body[3]["results"]["rows"],
+        json!([[9007199254740993i64, {"base64": "AQI"}], [1.5, "x"]])
+    );
 
     // A run-time error stops execution; earlier statements stay applied.
     let (status, _, body) = server
@@ -73,17 +106,39 @@ async fn legacy_query_api() {
     assert_eq!(status, 200);
     assert_eq!(body[1], json!({"error": "no such table: nope"}));
     assert_eq!(body[2], json!(null));
-    assert_eq!(server.execute("SELECT count(*) FROM t").await["rows"][0][0]["value"], "3");
+    assert_eq!(
+        server.execute("SELECT count(*) FROM t").await["rows"][0][0]["value"],
+        "3"
+    );
 
     // A syntax error anywhere runs nothing.
-    let (status, _, body) = server.post("/", &json!({"statements": ["INSERT INTO t VALUES (3, 3)", "SELEC 1"]})).await;
+    let (status, _, body) = server
+        .post(
+            "/",
+            &json!({"statements": ["INSERT INTO t VALUES (3, 3)", "SELEC 1"]}),
+        )
+        .await;
     assert_eq!(status, 500);
-    assert_eq!(body, json!({"error": "Internal Error: `syntax error around L1:6: `SELEC``"}));
+    assert_eq!(
+        body,
+        json!({"error": "Internal Error: `syntax error around L1:6: `SELEC``"})
+    );
     // An open transaction is refused and rolled back.
-    let (status, _, body) = server.post("/", &json!({"statements": ["BEGIN", "INSERT INTO t VALUES (4, 4)"]})).await;
+    let (status, _, body) = server
+        .post(
+            "/",
+            &json!({"statements": ["BEGIN", "INSERT INTO t VALUES (4, 4)"]}),
+        )
+        .await;
     assert_eq!(status, 400);
-    assert_eq!(body, json!({"error": "Query error: `interactive transaction not allowed in HTTP queries`"}));
-    assert_eq!(server.execute("SELECT count(*) FROM t").await["rows"][0][0]["value"], "3");
+    assert_eq!(
+        body,
+        json!({"error": "Query error: `interactive transaction not allowed in HTTP queries`"})
+    );
+    assert_eq!(
+        server.execute("SELECT count(*) FROM t").await["rows"][0][0]["value"],
+        "3"
+    );
     // Bad bodies.
     let (status, _, _) = server.post_raw("/", "{\"statements\": ").await;
     assert_eq!(status, 400);
@@ -96,14 +151,35 @@ async fn meta_routes() {
     let server = TestServer::spawn().await;
     let health = server.http.get(server.url("/health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let version = server.http.get(server.url("/version")).send().await.unwrap().text().await.unwrap();
+    let version = server
+        .http
+        .get(server.url("/version"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(version.starts_with("basalt "), "{version}");
-    let v2 = server.http.get(server.url("/v2")).send().await.unwrap().text().await.unwrap();
+    let v2 = server
+        .http
+        .get(server.url("/v2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(v2, "Hello, this is HTTP API v2 (Hrana over HTTP)");
     for path in ["/info", "/no/such/path", "/"] {
         let response = server.http.get(server.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 404, "{path}");
     }
-    let response = server.http.get(server.url("/v2/pipeline")).send().await.unwrap();
+    let response = server
+        .http
+        .get(server.url("/v2/pipeline"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 405);
 }

@@ -7,12 +7,17 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::TestServer;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(server: &TestServer, protocol: Option<&str>) -> (Socket, Option<String>) {
-    let mut request = format!("ws://{}/", server.addr).into_client_request().unwrap();
+    let mut request = format!("ws://{}/", server.addr)
+        .into_client_request()
+        .unwrap();
     if let Some(p) = protocol {
-        request.headers_mut().insert("sec-websocket-protocol", p.parse().unwrap());
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", p.parse().unwrap());
     }
     let (socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
     let chosen = response
@@ -23,7 +28,10 @@ async fn connect(server: &TestServer, protocol: Option<&str>) -> (Socket, Option
 }
 
 async fn send(socket: &mut Socket, msg: Value) {
-    socket.send(Message::Text(msg.to_string().into())).await.unwrap();
+    socket
+        .send(Message::Text(msg.to_string().into()))
+        .await
+        .unwrap();
 }
 
 async fn recv(socket: &mut Socket) -> Value {
@@ -37,7 +45,11 @@ async fn recv(socket: &mut Socket) -> Value {
 }
 
 async fn request(socket: &mut Socket, id: i32, request: Value) -> Value {
-    send(socket, json!({"type": "request", "request_id": id, "request": request})).await;
+    send(
+        socket,
+        json!({"type": "request", "request_id": id, "request": request}),
+    )
+    .await;
     recv(socket).await
 }
 
@@ -52,28 +64,88 @@ async fn negotiates_and_runs_requests() {
         request(&mut ws, 1, json!({"type": "open_stream", "stream_id": 1})).await,
         json!({"type": "response_ok", "request_id": 1, "response": {"type": "open_stream"}})
     );
-    let r = request(&mut ws, 2, json!({"type": "execute", "stream_id": 1, "stmt": {"sql": "SELECT 42"}})).await;
-    assert_eq!(r["response"]["result"]["rows"], json!([[{"type": "integer", "value": "42"}]]));
-    let r = request(&mut ws, 3, json!({"type": "execute", "stream_id": 1, "stmt": {"sql": "SELECT * FROM nope"}})).await;
+    let r = request(
+        &mut ws,
+        2,
+        json!({"type": "execute", "stream_id": 1, "stmt": {"sql": "SELECT 42"}}),
+    )
+    .await;
+    assert_eq!(
+        r["response"]["result"]["rows"],
+        json!([[{"type": "integer", "value": "42"}]])
+    );
+    let r = request(
+        &mut ws,
+        3,
+        json!({"type": "execute", "stream_id": 1, "stmt": {"sql": "SELECT * FROM nope"}}),
+    )
+    .await;
     assert_eq!(r["type"], "response_error");
     assert_eq!(r["error"]["code"], "SQLITE_UNKNOWN");
     // The socket survives a statement error.
-    assert_eq!(request(&mut ws, 4, json!({"type": "store_sql", "sql_id": 5, "sql": "SELECT 5"})).await["type"], "response_ok");
-    let r = request(&mut ws, 5, json!({"type": "execute", "stream_id": 1, "stmt": {"sql_id": 5}})).await;
+    assert_eq!(
+        request(
+            &mut ws,
+            4,
+            json!({"type": "store_sql", "sql_id": 5, "sql": "SELECT 5"})
+        )
+        .await["type"],
+        "response_ok"
+    );
+    let r = request(
+        &mut ws,
+        5,
+        json!({"type": "execute", "stream_id": 1, "stmt": {"sql_id": 5}}),
+    )
+    .await;
     assert_eq!(r["response"]["result"]["rows"][0][0]["value"], "5");
-    let r = request(&mut ws, 6, json!({"type": "get_autocommit", "stream_id": 1})).await;
-    assert_eq!(r["response"], json!({"type": "get_autocommit", "is_autocommit": true}));
+    let r = request(
+        &mut ws,
+        6,
+        json!({"type": "get_autocommit", "stream_id": 1}),
+    )
+    .await;
+    assert_eq!(
+        r["response"],
+        json!({"type": "get_autocommit", "is_autocommit": true})
+    );
     // Cursors.
     let r = request(&mut ws, 7, json!({"type": "open_cursor", "stream_id": 1, "cursor_id": 1, "batch": {"steps": [
         {"stmt": {"sql": "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 3) SELECT x FROM s"}}
     ]}})).await;
     assert_eq!(r["response"], json!({"type": "open_cursor"}));
-    let r = request(&mut ws, 8, json!({"type": "fetch_cursor", "cursor_id": 1, "max_count": 100})).await;
-    let kinds: Vec<&str> = r["response"]["entries"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["step_begin", "row", "row", "row", "step_end", "replication_index"]);
+    let r = request(
+        &mut ws,
+        8,
+        json!({"type": "fetch_cursor", "cursor_id": 1, "max_count": 100}),
+    )
+    .await;
+    let kinds: Vec<&str> = r["response"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "step_begin",
+            "row",
+            "row",
+            "row",
+            "step_end",
+            "replication_index"
+        ]
+    );
     assert_eq!(r["response"]["done"], true);
-    assert_eq!(request(&mut ws, 9, json!({"type": "close_cursor", "cursor_id": 1})).await["type"], "response_ok");
-    assert_eq!(request(&mut ws, 10, json!({"type": "close_stream", "stream_id": 1})).await["type"], "response_ok");
+    assert_eq!(
+        request(&mut ws, 9, json!({"type": "close_cursor", "cursor_id": 1})).await["type"],
+        "response_ok"
+    );
+    assert_eq!(
+        request(&mut ws, 10, json!({"type": "close_stream", "stream_id": 1})).await["type"],
+        "response_ok"
+    );
 }
 
 #[tokio::test]
@@ -86,9 +158,19 @@ async fn streams_on_one_socket_run_concurrently() {
     send(&mut ws, json!({"type": "hello", "jwt": null})).await;
     recv(&mut ws).await;
     for (id, stream) in [(1, 1), (2, 2)] {
-        request(&mut ws, id, json!({"type": "open_stream", "stream_id": stream})).await;
+        request(
+            &mut ws,
+            id,
+            json!({"type": "open_stream", "stream_id": stream}),
+        )
+        .await;
     }
-    request(&mut ws, 3, json!({"type": "execute", "stream_id": 1, "stmt": {"sql": "BEGIN IMMEDIATE"}})).await;
+    request(
+        &mut ws,
+        3,
+        json!({"type": "execute", "stream_id": 1, "stmt": {"sql": "BEGIN IMMEDIATE"}}),
+    )
+    .await;
     send(&mut ws, json!({"type": "request", "request_id": 4, "request": {"type": "execute", "stream_id": 2, "stmt": {"sql": "INSERT INTO t VALUES (2)"}}})).await;
     send(&mut ws, json!({"type": "request", "request_id": 5, "request": {"type": "execute", "stream_id": 1, "stmt": {"sql": "INSERT INTO t VALUES (1)"}}})).await;
     send(&mut ws, json!({"type": "request", "request_id": 6, "request": {"type": "execute", "stream_id": 1, "stmt": {"sql": "COMMIT"}}})).await;
@@ -102,7 +184,10 @@ async fn streams_on_one_socket_run_concurrently() {
     // with stream 2's answer, which is sent the moment the write gate opens).
     let position = |id| done.iter().position(|d| *d == id).unwrap();
     assert!(position(5) < position(4), "{done:?}");
-    assert_eq!(server.execute("SELECT count(*) FROM t").await["rows"][0][0]["value"], "2");
+    assert_eq!(
+        server.execute("SELECT count(*) FROM t").await["rows"][0][0]["value"],
+        "2"
+    );
 }
 
 #[tokio::test]
@@ -122,12 +207,21 @@ async fn protocol_violations_close_the_socket() {
     let (mut ws, _) = connect(&server, Some("hrana2")).await;
     send(&mut ws, json!({"type": "hello", "jwt": null})).await;
     recv(&mut ws).await;
-    let r = request(&mut ws, 1, json!({"type": "execute", "stream_id": 9, "stmt": {"sql": "SELECT 1"}})).await;
+    let r = request(
+        &mut ws,
+        1,
+        json!({"type": "execute", "stream_id": 9, "stmt": {"sql": "SELECT 1"}}),
+    )
+    .await;
     assert_eq!(r, json!({"closed": 1008}));
 
     // Unknown subprotocol: refused before the upgrade.
-    let mut request = format!("ws://{}/", server.addr).into_client_request().unwrap();
-    request.headers_mut().insert("sec-websocket-protocol", "nope".parse().unwrap());
+    let mut request = format!("ws://{}/", server.addr)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "nope".parse().unwrap());
     assert!(tokio_tungstenite::connect_async(request).await.is_err());
     // The server keeps serving.
     assert_eq!(server.execute("SELECT 1").await["rows"][0][0]["value"], "1");

@@ -1,0 +1,111 @@
+//! `basalt serve`: flags and environment into a validated server config, then run.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use basalt_engine::Synchronous;
+
+/// Serve databases over libSQL's Hrana protocol (HTTP and WebSocket).
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address for HTTP and WebSocket clients.
+    #[arg(
+        long,
+        alias = "listen",
+        env = "BASALT_HTTP_LISTEN_ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub http_listen_addr: SocketAddr,
+
+    /// Directory for the databases (created if missing).
+    #[arg(long, env = "BASALT_DATA_DIR", default_value = "basalt-data")]
+    pub data_dir: PathBuf,
+
+    /// Seconds an HTTP stream (an interactive transaction, say) may sit idle before it
+    /// expires and is rolled back.
+    #[arg(long, env = "BASALT_STREAM_IDLE_TIMEOUT", default_value_t = 10)]
+    pub stream_idle_timeout: u64,
+
+    /// Largest accepted request body in bytes (larger ones get 413).
+    #[arg(long, env = "BASALT_MAX_REQUEST_BYTES", default_value_t = 32 << 20)]
+    pub max_request_bytes: usize,
+
+    /// Seconds a write waits for another transaction to finish before failing with
+    /// SQLITE_BUSY.
+    #[arg(long, env = "BASALT_WRITE_WAIT", default_value_t = 10)]
+    pub write_wait: u64,
+
+    /// Durability of commits: `normal` (libSQL's default: WAL, a power loss may lose the
+    /// last commits but never corrupts) or `full` (sync every commit).
+    #[arg(long, env = "BASALT_SYNCHRONOUS", default_value = "normal", value_parser = ["off", "normal", "full"])]
+    pub synchronous: String,
+}
+
+impl ServeArgs {
+    fn config(&self) -> anyhow::Result<basalt_server::Config> {
+        anyhow::ensure!(
+            self.stream_idle_timeout > 0,
+            "--stream-idle-timeout must be at least 1 second"
+        );
+        anyhow::ensure!(
+            self.max_request_bytes >= 1024,
+            "--max-request-bytes must be at least 1024"
+        );
+        let mut config = basalt_server::Config::new(&self.data_dir);
+        config.stream_idle_timeout = std::time::Duration::from_secs(self.stream_idle_timeout);
+        config.max_request_bytes = self.max_request_bytes;
+        config.write_wait = std::time::Duration::from_secs(self.write_wait);
+        config.synchronous = match self.synchronous.as_str() {
+            "off" => Synchronous::Off,
+            "full" => Synchronous::Full,
+            _ => Synchronous::Normal,
+        };
+        Ok(config)
+    }
+}
+
+/// Runs the server until SIGINT or SIGTERM.
+pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
+    let config = args.config()?;
+    let listen = args.http_listen_addr;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        let server = basalt_server::Server::open(config).await?;
+        let database = std::fs::canonicalize(server.database_path())
+            .unwrap_or_else(|_| server.database_path().to_path_buf());
+        println!(
+            "Basalt {} listening on http://{addr} (database: {}, auth: off — anyone who can reach this address can read and write)",
+            env!("CARGO_PKG_VERSION"),
+            database.display()
+        );
+        server.serve(listener, shutdown_signal()).await?;
+        anyhow::Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
