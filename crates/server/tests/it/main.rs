@@ -2,6 +2,7 @@
 
 mod batons;
 mod errors;
+mod fuzz;
 mod legacy;
 mod pipeline;
 mod ws;
