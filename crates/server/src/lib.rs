@@ -15,6 +15,7 @@ mod config;
 pub mod db;
 mod hrana_exec;
 pub mod http;
+mod metrics;
 mod streams;
 mod ws;
 
@@ -132,10 +133,12 @@ async fn open_state(config: Config) -> Result<AppState, ServeError> {
     };
     let write_wait = config.write_wait;
     let db_path = path.clone();
-    let db = tokio::task::spawn_blocking(move || Database::open(&db_path, options, write_wait))
-        .await
-        .expect("opening the database does not panic")
-        .map_err(|source| ServeError::Database { path, source })?;
+    let metrics = Arc::new(metrics::Metrics::default());
+    let db =
+        tokio::task::spawn_blocking(move || Database::open(&db_path, options, write_wait, metrics))
+            .await
+            .expect("opening the database does not panic")
+            .map_err(|source| ServeError::Database { path, source })?;
     let streams = Streams::new(config.stream_idle_timeout, config.expired_stream_memory);
     Ok(AppState {
         db,
@@ -150,6 +153,7 @@ async fn reap_idle_streams(state: Arc<AppState>) {
         tick.tick().await;
         let expired = state.streams.expire_idle();
         if !expired.is_empty() {
+            metrics::Metrics::add(&state.db.metrics().streams_expired, expired.len() as u64);
             tracing::debug!(count = expired.len(), "expired idle streams");
             // Dropping a session may roll back a transaction: keep it off the async workers.
             tokio::task::spawn_blocking(move || drop(expired));

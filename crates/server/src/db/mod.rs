@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use basalt_engine::{Connection, Error, OpenOptions, Params, QueryResult, StatementInfo};
 
+use crate::metrics::Metrics;
+
 pub use gate::{WriteGate, WritePermit};
 
 /// Idle connections kept per database.
@@ -24,6 +26,7 @@ pub struct Database {
     idle: Mutex<Vec<Connection>>,
     /// How long a writer waits for the gate before giving up with `SQLITE_BUSY`.
     write_wait: Duration,
+    metrics: Arc<Metrics>,
 }
 
 impl Database {
@@ -32,6 +35,7 @@ impl Database {
         path: &Path,
         options: OpenOptions,
         write_wait: Duration,
+        metrics: Arc<Metrics>,
     ) -> Result<Arc<Database>, Error> {
         let conn = Connection::open(path, &options)?;
         let db = Database {
@@ -40,8 +44,14 @@ impl Database {
             gate: Arc::new(WriteGate::default()),
             idle: Mutex::new(vec![conn]),
             write_wait,
+            metrics,
         };
         Ok(Arc::new(db))
+    }
+
+    /// The server's counters.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// The database file.
@@ -60,6 +70,7 @@ impl Database {
             Some(conn) => conn,
             None => Connection::open(&self.path, &self.options)?,
         };
+        Metrics::incr(&self.metrics.streams_opened);
         Ok(Session {
             conn: Some(conn),
             permit: None,
@@ -111,7 +122,7 @@ impl Session {
     pub fn execute(&mut self, sql: &str, params: &Params) -> Result<QueryResult, Error> {
         self.before(sql)?;
         let result = self.conn().execute(sql, params);
-        self.after();
+        self.after(result.is_ok());
         result
     }
 
@@ -124,7 +135,7 @@ impl Session {
     ) -> Result<QueryResult, Error> {
         self.before(sql)?;
         let result = self.conn().query_with(sql, params, on_row);
-        self.after();
+        self.after(result.is_ok());
         result
     }
 
@@ -159,7 +170,11 @@ impl Session {
         }
     }
 
-    fn after(&mut self) {
+    fn after(&mut self, ok: bool) {
+        Metrics::incr(&self.db.metrics.statements);
+        if !ok {
+            Metrics::incr(&self.db.metrics.statement_errors);
+        }
         if self.conn().is_autocommit() {
             self.permit = None;
         }

@@ -48,6 +48,7 @@ async fn handle(
     body: Result<Bytes, BytesRejection>,
     encoding: Encoding,
 ) -> Response {
+    crate::metrics::Metrics::incr(&state.db.metrics().http_requests);
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return body_error(rejection),

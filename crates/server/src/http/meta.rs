@@ -1,6 +1,11 @@
 //! Small routes: health, version, and the version greetings clients probe.
 
+use std::sync::Arc;
+
+use axum::extract::State;
 use axum::http::{StatusCode, header};
+
+use crate::AppState;
 use axum::response::{IntoResponse, Response};
 
 pub async fn health() -> StatusCode {
@@ -20,4 +25,9 @@ pub async fn hello_v1() -> &'static str {
 
 pub async fn hello_v2() -> &'static str {
     "Hello, this is HTTP API v2 (Hrana over HTTP)"
+}
+
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let body = state.db.metrics().render();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

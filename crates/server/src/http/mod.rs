@@ -26,6 +26,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/", get(crate::ws::upgrade).post(legacy::query))
         .route("/health", get(meta::health))
         .route("/version", get(meta::version))
+        .route("/metrics", get(meta::metrics))
         .route("/v1", get(meta::hello_v1))
         .route("/v1/execute", post(legacy::v1_execute))
         .route("/v1/batch", post(legacy::v1_batch))
@@ -62,10 +63,12 @@ async fn server_timing(request: Request, next: Next) -> Response {
 
 /// A protocol error: `400 text/plain` with the message, as libSQL's server answers.
 pub(crate) fn protocol_error(message: impl Into<String>) -> Response {
+    let message = message.into();
+    tracing::debug!(%message, "protocol error");
     (
         StatusCode::BAD_REQUEST,
         [(header::CONTENT_TYPE, "text/plain")],
-        message.into(),
+        message,
     )
         .into_response()
 }

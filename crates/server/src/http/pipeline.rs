@@ -41,6 +41,7 @@ async fn handle(
     version: Version,
     encoding: Encoding,
 ) -> Response {
+    crate::metrics::Metrics::incr(&state.db.metrics().http_requests);
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return body_error(rejection),

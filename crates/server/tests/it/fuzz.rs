@@ -20,9 +20,12 @@ fn seeds() -> Vec<(&'static str, String)> {
         {"type": "close"}
     ]})
     .to_string();
-    let cursor = json!({"baton": null, "batch": {"steps": [{"stmt": {"sql": "SELECT 1"}}]}}).to_string();
-    let legacy = json!({"statements": ["SELECT 1", {"q": "SELECT ?", "params": [1.5]}]}).to_string();
-    let v1 = json!({"stmt": {"sql": "SELECT 1", "args": [{"type": "float", "value": 2}]}}).to_string();
+    let cursor =
+        json!({"baton": null, "batch": {"steps": [{"stmt": {"sql": "SELECT 1"}}]}}).to_string();
+    let legacy =
+        json!({"statements": ["SELECT 1", {"q": "SELECT ?", "params": [1.5]}]}).to_string();
+    let v1 =
+        json!({"stmt": {"sql": "SELECT 1", "args": [{"type": "float", "value": 2}]}}).to_string();
     vec![
         ("/v2/pipeline", pipeline.clone()),
         ("/v3/pipeline", pipeline.clone()),
@@ -46,7 +49,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         any::<usize>().prop_map(Mutation::Truncate),
         (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
-        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..16)).prop_map(|(i, b)| Mutation::Insert(i, b)),
+        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..16))
+            .prop_map(|(i, b)| Mutation::Insert(i, b)),
         prop::collection::vec(any::<u8>(), 0..64).prop_map(Mutation::Random),
     ]
 }
@@ -73,15 +77,25 @@ fn mutated_bodies_get_clean_answers() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(TestServer::spawn());
     let seeds = seeds();
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 400, ..ProptestConfig::default() });
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 400,
+        ..ProptestConfig::default()
+    });
     runner
         .run(&(0..seeds.len(), mutation()), |(which, m)| {
             let (path, body) = &seeds[which];
             let bytes = apply(body, &m);
             let status = runtime.block_on(async {
-                server.http.post(server.url(path)).body(bytes).send().await.map(|r| r.status().as_u16())
+                server
+                    .http
+                    .post(server.url(path))
+                    .body(bytes)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
             });
-            let status = status.map_err(|e| TestCaseError::fail(format!("{path}: request failed: {e}")))?;
+            let status =
+                status.map_err(|e| TestCaseError::fail(format!("{path}: request failed: {e}")))?;
             // 500 is libSQL's documented answer for a cursor batch that fails to parse and for
             // legacy SQL errors; everything else is 200 or a client error.
             let may_500 = path.contains("cursor") || *path == "/";

@@ -183,3 +183,29 @@ async fn meta_routes() {
         .unwrap();
     assert_eq!(response.status(), 405);
 }
+
+#[tokio::test]
+async fn metrics_count_requests_and_statements() {
+    let server = TestServer::spawn().await;
+    server.execute("SELECT 1").await;
+    server.execute("SELECT * FROM nope").await;
+    let text = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} missing in {text}"))
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(value("basalt_http_requests_total"), 2);
+    assert_eq!(value("basalt_statements_total"), 2);
+    assert_eq!(value("basalt_statement_errors_total"), 1);
+}
