@@ -133,6 +133,7 @@ impl Connection {
 
     fn configure(&self, options: &OpenOptions, on_disk: bool) -> Result<()> {
         self.conn.busy_timeout(options.busy_timeout)?;
+        crate::extensions::register(&self.conn)?;
         self.conn
             .set_prepared_statement_cache_capacity(options.statement_cache_capacity);
         let mut setup = format!(

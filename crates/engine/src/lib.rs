@@ -11,6 +11,7 @@
 mod code;
 mod connection;
 mod error;
+mod extensions;
 mod params;
 mod query;
 mod value;
