@@ -155,8 +155,18 @@ impl Session {
     }
 
     fn before(&mut self, sql: &str) -> Result<(), Error> {
-        if first_keyword_is(sql, &["PRAGMA", "ATTACH", "DETACH"]) {
+        if first_keyword_is(sql, &["ATTACH", "DETACH"]) {
             self.tainted = true;
+        }
+        if first_keyword_is(sql, &["PRAGMA"]) {
+            let pragma = PragmaUse::of(sql);
+            if pragma.sets_journal_mode {
+                return Err(refused(
+                    "journal_mode cannot be changed on a Basalt server: databases stay in WAL mode",
+                ));
+            }
+            // Settings stay with the connection; it must not go back to the pool with them.
+            self.tainted |= pragma.sets_value;
         }
         if self.permit.is_some() || !self.writes(sql) {
             return Ok(());
@@ -208,6 +218,42 @@ impl Drop for Session {
     }
 }
 
+/// What a PRAGMA statement does, as far as pooling and WAL safety care.
+struct PragmaUse {
+    /// It assigns a value (`PRAGMA x = v` or `PRAGMA x(v)` for a setting).
+    sets_value: bool,
+    /// It changes the journal mode.
+    sets_journal_mode: bool,
+}
+
+impl PragmaUse {
+    fn of(sql: &str) -> PragmaUse {
+        let lower = sql.to_ascii_lowercase();
+        let name_end = lower.find(['=', '(', ';']).unwrap_or(lower.len());
+        let name = lower[..name_end].trim().trim_start_matches("pragma").trim();
+        let name = name.rsplit('.').next().unwrap_or(name).trim();
+        // `PRAGMA table_info(t)` and friends take an argument without setting anything.
+        let introspection = name.ends_with("_info")
+            || name.ends_with("_list")
+            || name.ends_with("_xinfo")
+            || name.ends_with("_check");
+        let sets_value =
+            lower.contains('=') || (lower[name_end..].starts_with('(') && !introspection);
+        PragmaUse {
+            sets_value,
+            sets_journal_mode: sets_value && name == "journal_mode",
+        }
+    }
+}
+
+fn refused(message: &str) -> Error {
+    Error::Sqlite(basalt_engine::SqliteError {
+        extended_code: 23, // SQLITE_AUTH
+        message: message.into(),
+        offset: None,
+    })
+}
+
 fn busy_error() -> Error {
     Error::Sqlite(basalt_engine::SqliteError {
         extended_code: 5, // SQLITE_BUSY
@@ -242,6 +288,21 @@ fn first_keyword(mut sql: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pragma_uses() {
+        let of = |sql| {
+            let p = PragmaUse::of(sql);
+            (p.sets_value, p.sets_journal_mode)
+        };
+        assert_eq!(of("PRAGMA table_info(t)"), (false, false));
+        assert_eq!(of("PRAGMA foreign_keys"), (false, false));
+        assert_eq!(of("PRAGMA foreign_keys = OFF"), (true, false));
+        assert_eq!(of("pragma main.journal_mode=delete"), (true, true));
+        assert_eq!(of("PRAGMA journal_mode(DELETE)"), (true, true));
+        assert_eq!(of("PRAGMA journal_mode"), (false, false));
+        assert_eq!(of("PRAGMA cache_size(100)"), (true, false));
+    }
 
     #[test]
     fn first_keyword_skips_comments() {

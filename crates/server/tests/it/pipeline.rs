@@ -290,3 +290,25 @@ async fn v3_cursor_streams_entries() {
         json!({"type": "step_end", "affected_row_count": 1, "last_insert_rowid": 2})
     );
 }
+
+#[tokio::test]
+async fn connection_settings_do_not_leak_between_streams_and_wal_stays() {
+    let server = TestServer::spawn().await;
+    let body = server
+        .pipeline(None, json!([{"type": "execute", "stmt": {"sql": "PRAGMA foreign_keys = OFF"}}, {"type": "close"}]))
+        .await;
+    assert_eq!(body["results"][0]["type"], "ok");
+    // The next stream may reuse a pooled connection; it must have the defaults.
+    for _ in 0..3 {
+        assert_eq!(
+            server.execute("PRAGMA foreign_keys").await["rows"][0][0]["value"],
+            "1"
+        );
+    }
+    let error = server.execute("PRAGMA journal_mode = DELETE").await;
+    assert_eq!(error["code"], "SQLITE_AUTH", "{error}");
+    assert_eq!(
+        server.execute("PRAGMA journal_mode").await["rows"][0][0]["value"],
+        "wal"
+    );
+}
