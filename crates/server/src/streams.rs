@@ -33,6 +33,8 @@ pub enum BatonError {
     AlreadyUsed,
     /// The stream expired from inactivity.
     Expired,
+    /// The newest baton of a stream still held by the request that issued it.
+    Busy,
 }
 
 /// A stream checked out for one request. Hand it back with [`Streams::release`].
@@ -71,8 +73,12 @@ impl CheckedOut {
 struct Entry {
     /// `None` while a request is using the stream.
     state: Option<StreamState>,
+    /// The sequence number the next baton carries.
     seq: u64,
+    /// The token of the current baton, valid while the stream is idle.
     token: [u8; TOKEN_LEN],
+    /// The token handed to the request using the stream, valid once it is released.
+    pending: Option<[u8; TOKEN_LEN]>,
     last_used: Instant,
 }
 
@@ -120,35 +126,54 @@ impl Streams {
         if seq < entry.seq {
             return Err(BatonError::AlreadyUsed);
         }
-        if seq != entry.seq || !constant_time_eq(token, &entry.token) {
+        if seq != entry.seq {
             return Err(BatonError::Invalid);
         }
-        // A baton in use by a concurrent request counts as used.
-        let state = entry.state.take().ok_or(BatonError::AlreadyUsed)?;
-        entry.seq += 1;
-        Ok(CheckedOut::new(id, entry.seq, state))
+        let Some(state) = entry.state.take() else {
+            // The request that issued this baton has not handed the stream back yet (a
+            // cursor body still being sent, say): the caller may wait for it.
+            return match &entry.pending {
+                Some(pending) if constant_time_eq(token, pending) => Err(BatonError::Busy),
+                _ => Err(BatonError::Invalid),
+            };
+        };
+        if !constant_time_eq(token, &entry.token) {
+            entry.state = Some(state);
+            return Err(BatonError::Invalid);
+        }
+        let stream = CheckedOut::new(id, seq + 1, state);
+        entry.seq = seq + 1;
+        entry.pending = Some(stream.next_token);
+        Ok(stream)
     }
 
     /// Registers a new stream, checked out by the caller.
     pub fn create(&self, session: Session) -> CheckedOut {
         let mut id = [0u8; ID_LEN];
         fill_random(&mut id);
-        CheckedOut::new(id, 0, StreamState::new(session))
+        let stream = CheckedOut::new(id, 0, StreamState::new(session));
+        lock(&self.live).insert(
+            id,
+            Entry {
+                state: None,
+                seq: 0,
+                token: [0; TOKEN_LEN],
+                pending: Some(stream.next_token),
+                last_used: Instant::now(),
+            },
+        );
+        stream
     }
 
     /// Returns a stream after a request; from now on only `stream.baton()` continues it.
     pub fn release(&self, stream: CheckedOut) {
         let mut live = lock(&self.live);
-        let entry = live.entry(stream.id).or_insert_with(|| Entry {
-            state: None,
-            seq: stream.next_seq,
-            token: stream.next_token,
-            last_used: Instant::now(),
-        });
-        entry.state = Some(stream.state);
-        entry.seq = stream.next_seq;
-        entry.token = stream.next_token;
-        entry.last_used = Instant::now();
+        if let Some(entry) = live.get_mut(&stream.id) {
+            entry.state = Some(stream.state);
+            entry.token = stream.next_token;
+            entry.pending = None;
+            entry.last_used = Instant::now();
+        }
     }
 
     /// Forgets a stream that a `close` request ended (its state is dropped by the caller).

@@ -17,9 +17,6 @@ use super::{body_error, decode, protocol_error};
 use crate::AppState;
 use crate::hrana_exec::RequestError;
 
-/// Entries buffered between the engine thread and the socket.
-const CHANNEL_DEPTH: usize = 64;
-
 pub(super) async fn v3(
     state: State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
@@ -62,27 +59,30 @@ async fn handle(
         Err(response) => return response,
     };
     let baton = stream.baton();
-    let (tx, mut rx) = mpsc::channel::<Message>(CHANNEL_DEPTH);
+    // Unbounded: the batch runs to the end and hands its stream back at once, whatever
+    // the client's reading pace (clients send the next request on the stream as soon as
+    // they have the rows they want, before the body is drained).
+    let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
     let app = state.clone();
     tokio::task::spawn_blocking(move || {
         let batch = request.batch;
         match stream.state.prepare_batch(&batch) {
             Err(e) => {
-                let _ = tx.blocking_send(Message::Failed(e));
+                let _ = tx.send(Message::Failed(e));
                 let dropped = app.streams.forget(stream);
                 drop(dropped);
                 return;
             }
             Ok(steps) => {
-                if tx.blocking_send(Message::Ready).is_ok() {
+                if tx.send(Message::Ready).is_ok() {
                     stream.state.cursor(&batch, steps, &mut |entry| {
-                        tx.blocking_send(Message::Chunk(encode_entry(entry, encoding)))
+                        tx.send(Message::Chunk(encode_entry(entry, encoding)))
                             .map_err(|_| EngineError::EmptyStatement)
                     });
                     let end = hrana::CursorEntry::ReplicationIndex {
                         replication_index: None,
                     };
-                    let _ = tx.blocking_send(Message::Chunk(encode_entry(end, encoding)));
+                    let _ = tx.send(Message::Chunk(encode_entry(end, encoding)));
                 }
             }
         }

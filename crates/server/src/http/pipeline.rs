@@ -99,7 +99,19 @@ pub(super) async fn open_stream(
     baton: Option<&str>,
 ) -> Result<CheckedOut, Response> {
     match baton {
-        Some(baton) => state.streams.check_out(baton).map_err(baton_error),
+        Some(baton) => {
+            // A stream still held by the request that issued this baton (a cursor body
+            // being flushed) comes back shortly: wait for it rather than refuse.
+            let deadline = tokio::time::Instant::now() + state.config.write_wait;
+            loop {
+                match state.streams.check_out(baton) {
+                    Err(BatonError::Busy) if tokio::time::Instant::now() < deadline => {
+                        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                    }
+                    other => break other.map_err(baton_error),
+                }
+            }
+        }
         None => {
             let db = state.db.clone();
             let session = blocking(move || db.session()).await.map_err(|e| {
@@ -117,7 +129,9 @@ pub(super) async fn open_stream(
 pub(super) fn baton_error(e: BatonError) -> Response {
     match e {
         BatonError::Invalid => protocol_error("Received an invalid baton"),
-        BatonError::AlreadyUsed => protocol_error("Received a baton that has already been used"),
+        BatonError::AlreadyUsed | BatonError::Busy => {
+            protocol_error("Received a baton that has already been used")
+        }
         BatonError::Expired => json_error(
             axum::http::StatusCode::BAD_REQUEST,
             "The stream has expired due to inactivity",

@@ -140,3 +140,36 @@ async fn concurrent_writers_queue_instead_of_failing_busy() {
         vec![vec![8]]
     );
 }
+
+#[tokio::test]
+async fn a_cursor_baton_works_before_its_body_is_drained() {
+    // Regression: the libsql crate reads a cursor up to the step's end and sends its next
+    // request at once; the stream was still held by the undrained body and the newest
+    // baton was refused as invalid.
+    let server = TestServer::spawn().await;
+    let response = server
+        .http
+        .post(server.url("/v3/cursor"))
+        .body(
+            json!({"baton": null, "batch": {"steps": [{"stmt": {"sql":
+                "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 200000) SELECT x, randomblob(64) FROM s"}}]}})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut response = response;
+    let first = response.chunk().await.unwrap().unwrap();
+    let head: serde_json::Value =
+        serde_json::from_slice(first.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    let baton = head["baton"].as_str().unwrap().to_string();
+    let (status, _, body) = server
+        .post("/v3/pipeline", &json!({"baton": baton, "requests": [{"type": "execute", "stmt": {"sql": "SELECT 7"}}, {"type": "close"}]}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["results"][0]["response"]["result"]["rows"][0][0]["value"],
+        "7"
+    );
+    drop(response);
+}
