@@ -8,6 +8,7 @@ use basalt_engine::OpenOptions;
 use crate::connection::Connection;
 use crate::error::Result;
 use crate::local::LocalDatabase;
+use crate::remote::RemoteDatabase;
 
 /// Starts building a [`Database`]: `Builder::new_local(path).build().await`.
 #[derive(Debug)]
@@ -22,7 +23,25 @@ pub struct LocalBuilder {
     options: OpenOptions,
 }
 
+/// Settings for a database on a server.
+#[derive(Debug)]
+pub struct RemoteBuilder {
+    url: String,
+    token: String,
+}
+
 impl Builder<()> {
+    /// A database on a Basalt or libSQL server: `http(s)://`, `ws(s)://` or `libsql://`
+    /// URL and an auth token (empty for none). Statements travel over Hrana 3 HTTP.
+    pub fn new_remote(url: impl Into<String>, token: impl Into<String>) -> Builder<RemoteBuilder> {
+        Builder {
+            inner: RemoteBuilder {
+                url: url.into(),
+                token: token.into(),
+            },
+        }
+    }
+
     /// A database in a local file (created if missing); `":memory:"` for a private
     /// in-memory database.
     pub fn new_local(path: impl Into<PathBuf>) -> Builder<LocalBuilder> {
@@ -59,6 +78,16 @@ impl Builder<LocalBuilder> {
     }
 }
 
+impl Builder<RemoteBuilder> {
+    /// Checks the URL (nothing is sent until the first statement).
+    pub async fn build(self) -> Result<Database> {
+        let remote = RemoteDatabase::new(&self.inner.url, self.inner.token)?;
+        Ok(Database {
+            backend: Backend::Remote(remote),
+        })
+    }
+}
+
 /// An opened database, ready to hand out connections.
 #[derive(Debug)]
 pub struct Database {
@@ -68,6 +97,7 @@ pub struct Database {
 #[derive(Debug)]
 enum Backend {
     Local(LocalDatabase),
+    Remote(RemoteDatabase),
 }
 
 impl Database {
@@ -75,6 +105,7 @@ impl Database {
     pub fn connect(&self) -> Result<Connection> {
         match &self.backend {
             Backend::Local(local) => Ok(Connection::local(local.connect()?)),
+            Backend::Remote(remote) => Ok(Connection::remote(remote.connect())),
         }
     }
 }

@@ -7,6 +7,7 @@ use basalt_engine::{Params, QueryResult};
 use crate::error::{Error, Result};
 use crate::local::LocalConnection;
 use crate::params::IntoParams;
+use crate::remote::RemoteConnection;
 use crate::rows::{Column, LazyColumns, Row, Rows};
 use crate::transaction::{Transaction, TransactionBehavior};
 
@@ -21,6 +22,7 @@ pub struct Connection {
 #[derive(Debug, Clone)]
 enum Backend {
     Local(LocalConnection),
+    Remote(RemoteConnection),
 }
 
 impl Connection {
@@ -30,15 +32,22 @@ impl Connection {
         }
     }
 
-    fn run(&self, sql: &str, params: &Params) -> Result<QueryResult> {
+    pub(crate) fn remote(conn: RemoteConnection) -> Connection {
+        Connection {
+            backend: Backend::Remote(conn),
+        }
+    }
+
+    async fn run(&self, sql: &str, params: &Params) -> Result<QueryResult> {
         match &self.backend {
             Backend::Local(c) => Ok(c.lock().execute(sql, params)?),
+            Backend::Remote(c) => c.execute(sql, params).await,
         }
     }
 
     /// Runs one statement and returns the number of rows it changed.
     pub async fn execute(&self, sql: &str, params: impl IntoParams) -> Result<u64> {
-        Ok(self.run(sql, &params.into_params())?.rows_affected)
+        Ok(self.run(sql, &params.into_params()).await?.rows_affected)
     }
 
     /// Runs one statement and returns its rows.
@@ -61,10 +70,20 @@ impl Connection {
                     LazyColumns::later(move || conn.lock().columns(&sql).unwrap_or_default());
                 Ok(Rows::new(columns, width, rows))
             }
+            Backend::Remote(c) => {
+                let result = c.execute(sql, &params).await?;
+                let width = result.columns.len();
+                Ok(Rows::new(
+                    LazyColumns::known(result.columns),
+                    width,
+                    result.rows,
+                ))
+            }
         }
     }
 
-    /// Runs every statement in `sql` (no parameters), returning each one's rows.
+    /// Runs every statement in `sql` (no parameters), returning each one's rows. A remote
+    /// connection runs the script as one Hrana `sequence`, which returns no rows.
     pub async fn execute_batch(&self, sql: &str) -> Result<BatchRows> {
         let mut results = VecDeque::new();
         match &self.backend {
@@ -72,6 +91,7 @@ impl Connection {
                 results.push_back(r);
                 Ok(())
             })?,
+            Backend::Remote(c) => c.execute_batch(sql).await?,
         }
         Ok(BatchRows { results })
     }
@@ -80,6 +100,7 @@ impl Connection {
     pub async fn prepare(&self, sql: &str) -> Result<Statement> {
         let columns = match &self.backend {
             Backend::Local(c) => c.lock().columns(sql)?,
+            Backend::Remote(c) => c.columns(sql).await?,
         };
         Ok(Statement {
             conn: self.clone(),
@@ -99,7 +120,7 @@ impl Connection {
         &self,
         behavior: TransactionBehavior,
     ) -> Result<Transaction> {
-        self.run(behavior.begin_sql(), &Params::None)?;
+        self.run(behavior.begin_sql(), &Params::None).await?;
         Ok(Transaction::new(self.clone()))
     }
 
@@ -107,6 +128,7 @@ impl Connection {
     pub fn is_autocommit(&self) -> bool {
         match &self.backend {
             Backend::Local(c) => c.lock().is_autocommit(),
+            Backend::Remote(c) => c.is_autocommit(),
         }
     }
 
@@ -114,6 +136,7 @@ impl Connection {
     pub fn changes(&self) -> u64 {
         match &self.backend {
             Backend::Local(c) => c.lock().changes(),
+            Backend::Remote(c) => c.changes(),
         }
     }
 
@@ -121,6 +144,7 @@ impl Connection {
     pub fn total_changes(&self) -> u64 {
         match &self.backend {
             Backend::Local(c) => c.lock().total_changes(),
+            Backend::Remote(c) => c.total_changes(),
         }
     }
 
@@ -128,18 +152,35 @@ impl Connection {
     pub fn last_insert_rowid(&self) -> i64 {
         match &self.backend {
             Backend::Local(c) => c.lock().last_insert_rowid(),
+            Backend::Remote(c) => c.last_insert_rowid(),
         }
     }
 
-    /// Rolls back any open transaction, synchronously (used when a transaction is dropped).
-    pub(crate) fn rollback_now(&self) -> Result<()> {
-        self.run("ROLLBACK", &Params::None).map(drop)
+    /// Rolls back any open transaction without waiting (used when a transaction is
+    /// dropped): at once for a local file, in the background for a remote server.
+    pub(crate) fn rollback_now(&self) {
+        match &self.backend {
+            Backend::Local(c) => {
+                // Nothing to report to: a failed rollback leaves SQLite's own state, which
+                // the next BEGIN will surface.
+                let _ = c.lock().execute("ROLLBACK", &Params::None);
+            }
+            Backend::Remote(c) => {
+                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                    let c = c.clone();
+                    runtime.spawn(async move {
+                        let _ = c.execute("ROLLBACK", &Params::None).await;
+                    });
+                }
+            }
+        }
     }
 
-    /// Interrupts the statement running on this connection, if any.
+    /// Interrupts the statement running on this connection, if any (local only).
     pub fn interrupt(&self) -> Result<()> {
         match &self.backend {
             Backend::Local(c) => c.interrupt(),
+            Backend::Remote(_) => {}
         }
         Ok(())
     }

@@ -26,6 +26,31 @@ pub enum Error {
     /// The statement returned no row where one was required.
     #[error("query returned no rows")]
     QueryReturnedNoRows,
+    /// A remote database URL that is not `http(s)://`, `ws(s)://` or `libsql://`.
+    #[error("invalid database URL: {0}")]
+    InvalidUrl(String),
+    /// The server reported an error for the statement (Hrana code and message).
+    #[error("{message} ({code})")]
+    Remote {
+        /// The Hrana error code, e.g. `SQLITE_CONSTRAINT` or `SQL_PARSE_ERROR`.
+        code: String,
+        /// The server's message.
+        message: String,
+    },
+    /// The server answered with an HTTP error and no Hrana error body.
+    #[error("server returned HTTP status {status}: {message}")]
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// The body's text.
+        message: String,
+    },
+    /// The server's answer did not follow the Hrana protocol.
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    /// The HTTP request failed (connection refused, reset, timeout, …).
+    #[error("HTTP request failed: {0}")]
+    Http(#[source] reqwest::Error),
 }
 
 impl Error {

@@ -28,11 +28,12 @@ mod connection;
 mod error;
 mod local;
 mod params;
+mod remote;
 mod rows;
 mod transaction;
 
 pub use basalt_engine::Value;
-pub use builder::{Builder, Database, LocalBuilder};
+pub use builder::{Builder, Database, LocalBuilder, RemoteBuilder};
 pub use connection::{BatchRows, Connection, Statement};
 pub use error::{Error, Result};
 pub use params::{IntoParams, Params};

@@ -67,9 +67,7 @@ impl Deref for Transaction {
 impl Drop for Transaction {
     fn drop(&mut self) {
         if !self.finished && !self.conn.is_autocommit() {
-            // Nothing to report to: a failed rollback leaves SQLite's own state, which the
-            // next BEGIN will surface.
-            let _ = self.conn.rollback_now();
+            self.conn.rollback_now();
         }
     }
 }

@@ -1,3 +1,4 @@
 //! SDK integration tests, local mode, on real files.
 
 mod local;
+mod remote;
