@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use basalt_hrana::{self as hrana, Encoding, Subprotocol, Version};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::mpsc;
 
 use crate::AppState;
 use crate::hrana_exec::{RequestError, SqlStore, StreamState, resolve_batch, resolve_stmt};
@@ -71,7 +71,8 @@ struct Conn {
     out: mpsc::Sender<Outgoing>,
     sql: SqlStore,
     streams: HashMap<i32, mpsc::UnboundedSender<Job>>,
-    cursors: HashMap<i32, Arc<Mutex<mpsc::Receiver<hrana::CursorEntry>>>>,
+    /// Open cursors: each has a task answering its fetches in order.
+    cursors: HashMap<i32, mpsc::UnboundedSender<Fetch>>,
     greeted: bool,
 }
 
@@ -282,9 +283,18 @@ impl Conn {
                 }
                 let batch = resolve_batch(r.batch, &self.sql).map_err(violation)?;
                 let (entries, receiver) = mpsc::channel(128);
-                self.cursors
-                    .insert(r.cursor_id, Arc::new(Mutex::new(receiver)));
-                self.dispatch(r.stream_id, request_id, JobKind::Cursor { batch, entries })
+                let (fetches, fetch_queue) = mpsc::unbounded_channel();
+                self.cursors.insert(r.cursor_id, fetches);
+                tokio::spawn(serve_fetches(receiver, fetch_queue, self.out.clone()));
+                // The official TS client rejects sqld's trailing replication_index entry in
+                // protobuf; JSON cursors keep it, as sqld sends it.
+                let end_entry = self.encoding == Encoding::Json;
+                let kind = JobKind::Cursor {
+                    batch,
+                    entries,
+                    end_entry,
+                };
+                self.dispatch(r.stream_id, request_id, kind)
             }
             R::CloseCursor(r) => {
                 self.cursors
@@ -298,14 +308,10 @@ impl Conn {
                 let cursor = self
                     .cursors
                     .get(&r.cursor_id)
-                    .ok_or_else(|| violation("cursor not open"))?
-                    .clone();
-                let out = self.out.clone();
-                let max = r.max_count as usize;
-                tokio::spawn(async move {
-                    let (entries, done) = fetch(&cursor, max).await;
-                    let response = hrana::Response::FetchCursor { entries, done };
-                    let _ = out.send(Outgoing::Msg(ok(request_id, response))).await;
+                    .ok_or_else(|| violation("cursor not open"))?;
+                let _ = cursor.send(Fetch {
+                    request_id,
+                    max: r.max_count as usize,
                 });
                 Ok(())
             }
@@ -367,6 +373,8 @@ enum JobKind {
     Cursor {
         batch: hrana::Batch,
         entries: mpsc::Sender<hrana::CursorEntry>,
+        /// Whether to end with sqld's replication_index entry.
+        end_entry: bool,
     },
     Close,
 }
@@ -457,7 +465,11 @@ fn run_job(
             is_autocommit: stream.is_autocommit(),
         }),
         JobKind::Close => Ok(Resp::CloseStream),
-        JobKind::Cursor { batch, entries } => match stream.prepare_batch(&batch) {
+        JobKind::Cursor {
+            batch,
+            entries,
+            end_entry,
+        } => match stream.prepare_batch(&batch) {
             Err(e) => Err(e),
             Ok(steps) => {
                 let _ = out.blocking_send(Outgoing::Msg(ok(request_id, Resp::OpenCursor)));
@@ -466,9 +478,12 @@ fn run_job(
                         .blocking_send(entry)
                         .map_err(|_| basalt_engine::Error::EmptyStatement)
                 });
-                let _ = entries.blocking_send(hrana::CursorEntry::ReplicationIndex {
-                    replication_index: None,
-                });
+                if end_entry {
+                    let end = hrana::CursorEntry::ReplicationIndex {
+                        replication_index: None,
+                    };
+                    let _ = entries.blocking_send(end);
+                }
                 return None;
             }
         },
@@ -485,19 +500,43 @@ fn run_job(
     })
 }
 
-/// Takes up to `max` entries; `done` once the cursor has produced its last entry.
-async fn fetch(
-    cursor: &Mutex<mpsc::Receiver<hrana::CursorEntry>>,
+/// One `fetch_cursor` request.
+struct Fetch {
+    request_id: i32,
     max: usize,
-) -> (Vec<hrana::CursorEntry>, bool) {
-    let mut receiver = cursor.lock().await;
-    let mut entries = Vec::new();
-    while entries.len() < max {
-        match receiver.recv().await {
-            Some(entry) => entries.push(entry),
-            None => return (entries, true),
+}
+
+/// Answers a cursor's fetches one after another, so pipelined fetches get consecutive
+/// chunks in request order. Ends (dropping the entries, which stops the producer) when
+/// the cursor is closed.
+async fn serve_fetches(
+    mut entries: mpsc::Receiver<hrana::CursorEntry>,
+    mut fetches: mpsc::UnboundedReceiver<Fetch>,
+    out: mpsc::Sender<Outgoing>,
+) {
+    while let Some(Fetch { request_id, max }) = fetches.recv().await {
+        let mut batch = Vec::new();
+        let mut done = false;
+        while batch.len() < max {
+            match entries.recv().await {
+                Some(entry) => batch.push(entry),
+                None => {
+                    done = true;
+                    break;
+                }
+            }
+        }
+        done |= entries.is_closed() && entries.is_empty();
+        let response = hrana::Response::FetchCursor {
+            entries: batch,
+            done,
+        };
+        if out
+            .send(Outgoing::Msg(ok(request_id, response)))
+            .await
+            .is_err()
+        {
+            return;
         }
     }
-    let done = receiver.is_closed() && receiver.is_empty();
-    (entries, done)
 }

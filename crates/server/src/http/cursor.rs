@@ -10,6 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use basalt_engine::Error as EngineError;
 use basalt_hrana::{self as hrana, Encoding};
+use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use super::pipeline::open_stream;
@@ -79,10 +80,14 @@ async fn handle(
                         tx.send(Message::Chunk(encode_entry(entry, encoding)))
                             .map_err(|_| EngineError::EmptyStatement)
                     });
-                    let end = hrana::CursorEntry::ReplicationIndex {
-                        replication_index: None,
-                    };
-                    let _ = tx.send(Message::Chunk(encode_entry(end, encoding)));
+                    // sqld ends JSON cursors with a replication_index entry; the official TS
+                    // client rejects it in protobuf, so protobuf cursors end without it.
+                    if encoding == Encoding::Json {
+                        let end = hrana::CursorEntry::ReplicationIndex {
+                            replication_index: None,
+                        };
+                        let _ = tx.send(Message::Chunk(encode_entry(end, encoding)));
+                    }
                 }
             }
         }
@@ -110,18 +115,18 @@ async fn handle(
         }
     }
     let head = encode_head(&baton, encoding);
-    let chunks = futures_util::stream::unfold((Some(head), rx), |(head, mut rx)| async move {
-        if let Some(head) = head {
-            return Some((Ok::<Bytes, std::io::Error>(head), (None, rx)));
-        }
-        match rx.recv().await {
-            Some(Message::Chunk(bytes)) => Some((Ok(bytes), (None, rx))),
+    // `poll_fn` keeps answering `None` once the channel is closed, so layers that poll
+    // past the end (compression) are safe.
+    let rest = futures_util::stream::poll_fn(move |cx| {
+        rx.poll_recv(cx).map(|message| match message {
+            Some(Message::Chunk(bytes)) => Some(Ok::<Bytes, std::io::Error>(bytes)),
             _ => None,
-        }
+        })
     });
+    let chunks = futures_util::stream::iter([Ok(head)]).chain(rest);
     let content_type = match encoding {
         Encoding::Json => "text/plain",
-        Encoding::Protobuf => "application/x-protobuf",
+        Encoding::Protobuf => "application/octet-stream",
     };
     (
         [(header::CONTENT_TYPE, content_type)],

@@ -312,3 +312,64 @@ async fn connection_settings_do_not_leak_between_streams_and_wal_stays() {
         "wal"
     );
 }
+
+#[tokio::test]
+async fn compressed_cursor_bodies_and_protobuf_cursors() {
+    // Regression: with Accept-Encoding the compression layer polled the body stream past
+    // its end and the server task panicked.
+    let server = TestServer::spawn().await;
+    let response = server
+        .http
+        .post(server.url("/v3/cursor"))
+        .header("accept-encoding", "deflate, gzip")
+        .body(
+            json!({"baton": null, "batch": {"steps": [{"stmt": {"sql": "SELECT 1 AS a"}}]}})
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let encoding = response
+        .headers()
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap().to_string());
+    assert!(
+        matches!(encoding.as_deref(), Some("deflate" | "gzip")),
+        "{encoding:?}"
+    );
+    let body = response.bytes().await.unwrap();
+    assert!(!body.is_empty());
+
+    // A protobuf cursor: length-delimited head and entries, no trailing replication_index.
+    let request = basalt_hrana::CursorReqBody {
+        baton: None,
+        batch: basalt_hrana::Batch::from_stmts([basalt_hrana::Stmt::new("SELECT 1")]),
+    };
+    let response = server
+        .http
+        .post(server.url("/v3-protobuf/cursor"))
+        .body(request.encode_protobuf())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/octet-stream"
+    );
+    let body = response.bytes().await.unwrap();
+    let mut buf = &body[..];
+    let head = basalt_hrana::CursorRespBody::decode_protobuf_delimited(&mut buf).unwrap();
+    assert!(head.baton.is_some());
+    let mut kinds = Vec::new();
+    while !buf.is_empty() {
+        let entry = basalt_hrana::CursorEntry::decode_protobuf_delimited(&mut buf).unwrap();
+        kinds.push(match entry {
+            basalt_hrana::CursorEntry::StepBegin(_) => "step_begin",
+            basalt_hrana::CursorEntry::Row { .. } => "row",
+            basalt_hrana::CursorEntry::StepEnd(_) => "step_end",
+            _ => "other",
+        });
+    }
+    assert_eq!(kinds, ["step_begin", "row", "step_end"]);
+}

@@ -226,3 +226,38 @@ async fn protocol_violations_close_the_socket() {
     // The server keeps serving.
     assert_eq!(server.execute("SELECT 1").await["rows"][0][0]["value"], "1");
 }
+
+#[tokio::test]
+async fn pipelined_fetches_get_consecutive_chunks_in_order() {
+    // Regression: hrana-client sends several fetch_cursor requests ahead; each raced for
+    // the cursor and chunks came back out of order.
+    let server = TestServer::spawn().await;
+    let (mut ws, _) = connect(&server, Some("hrana3")).await;
+    send(&mut ws, json!({"type": "hello", "jwt": null})).await;
+    recv(&mut ws).await;
+    request(&mut ws, 1, json!({"type": "open_stream", "stream_id": 1})).await;
+    let r = request(&mut ws, 2, json!({"type": "open_cursor", "stream_id": 1, "cursor_id": 1, "batch": {"steps": [
+        {"stmt": {"sql": "WITH RECURSIVE s(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM s WHERE x < 4999) SELECT x FROM s"}}
+    ]}})).await;
+    assert_eq!(r["type"], "response_ok");
+    for id in 10..18 {
+        send(&mut ws, json!({"type": "request", "request_id": id, "request": {"type": "fetch_cursor", "cursor_id": 1, "max_count": 1000}})).await;
+    }
+    let mut rows = Vec::new();
+    for expected_id in 10..18 {
+        let r = recv(&mut ws).await;
+        assert_eq!(r["request_id"], expected_id, "{r}");
+        for entry in r["response"]["entries"].as_array().unwrap() {
+            if entry["type"] == "row" {
+                rows.push(
+                    entry["row"][0]["value"]
+                        .as_str()
+                        .unwrap()
+                        .parse::<i64>()
+                        .unwrap(),
+                );
+            }
+        }
+    }
+    assert_eq!(rows, (0..5000).collect::<Vec<_>>());
+}
