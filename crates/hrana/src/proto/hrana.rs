@@ -226,8 +226,9 @@ pub struct StepEndEntry {
     /// 1: affected row count.
     #[prost(uint64, tag = "1")]
     pub affected_row_count: u64,
-    /// 2: last insert rowid (zig-zag).
-    #[prost(sint64, optional, tag = "2")]
+    /// 2: last insert rowid. Unlike `StmtResult`'s, a plain varint (`int64`): the
+    /// official TS client decodes this field with `uint64()`, so zig-zag would double it.
+    #[prost(int64, optional, tag = "2")]
     pub last_insert_rowid: Option<i64>,
 }
 
