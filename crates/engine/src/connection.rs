@@ -11,6 +11,7 @@ use fallible_iterator::FallibleIterator;
 use rusqlite::OpenFlags;
 
 use crate::error::{Error, Result, SqliteError};
+use crate::frontend;
 use crate::params::Params;
 use crate::query::{self, Column, QueryResult, StatementInfo};
 use crate::value::Value;
@@ -156,6 +157,9 @@ impl Connection {
 
     /// Runs one statement and returns its columns, all its rows and its effects.
     pub fn execute(&self, sql: &str, params: &Params) -> Result<QueryResult> {
+        if let Some(ext) = frontend::recognize(sql)? {
+            return frontend::execute(&self.conn, &ext, params);
+        }
         let mut rows = Vec::new();
         let mut stmt = self.conn.prepare_cached(sql)?;
         let mut result = query::run(
@@ -180,6 +184,11 @@ impl Connection {
     where
         F: FnMut(Vec<Value>) -> Result<()>,
     {
+        if let Some(ext) = frontend::recognize(sql)? {
+            let mut result = frontend::execute(&self.conn, &ext, params)?;
+            result.columns.clear();
+            return Ok(result);
+        }
         let mut stmt = self.conn.prepare_cached(sql)?;
         query::run(&self.conn, &mut stmt, params, &mut on_row, false)
     }
@@ -191,6 +200,27 @@ impl Connection {
     where
         F: FnMut(QueryResult) -> Result<()>,
     {
+        // Scripts that cannot hold a libSQL extension go to SQLite whole; the others are
+        // split (as sqlite3_complete would) so extension statements can be run by the
+        // front-end and every other statement still reaches SQLite unchanged.
+        if !frontend::may_contain_extension(sql) {
+            return self.run_batch(sql, &mut on_result);
+        }
+        for range in frontend::token::split_statements(sql) {
+            let stmt = &sql[range];
+            match frontend::recognize(stmt)? {
+                Some(ext) => on_result(frontend::execute(&self.conn, &ext, &Params::None)?)?,
+                None => self.run_batch(stmt, &mut on_result)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn run_batch(
+        &self,
+        sql: &str,
+        on_result: &mut dyn FnMut(QueryResult) -> Result<()>,
+    ) -> Result<()> {
         let mut batch = rusqlite::Batch::new(&self.conn, sql);
         while let Some(mut stmt) = batch.next()? {
             let mut rows = Vec::new();
@@ -217,8 +247,22 @@ impl Connection {
 
     /// Prepares `sql` without running it and reports its parameters and columns.
     pub fn describe(&self, sql: &str) -> Result<StatementInfo> {
-        let stmt = self.conn.prepare_cached(sql)?;
+        if let Some(ext) = frontend::recognize(sql)? {
+            return frontend::describe(&self.conn, &ext);
+        }
+        // A fresh prepare: a cached statement keeps the column types it was prepared
+        // with until it runs again, even after the schema changed.
+        let stmt = self.conn.prepare(sql)?;
         Ok(query::describe(&stmt))
+    }
+
+    /// Whether `sql` leaves the database unchanged (`sqlite3_stmt_readonly`), using the
+    /// statement cache: cheap enough to ask before every statement.
+    pub fn is_readonly(&self, sql: &str) -> Result<bool> {
+        if frontend::recognize(sql)?.is_some() {
+            return Ok(false);
+        }
+        Ok(self.conn.prepare_cached(sql)?.readonly())
     }
 
     /// The columns `sql` would produce, without running it.
@@ -254,6 +298,14 @@ impl Connection {
     /// Drops every cached prepared statement (after schema changes made elsewhere, say).
     pub fn flush_statement_cache(&self) {
         self.conn.flush_prepared_statement_cache();
+    }
+
+    // --- Replication (crates/engine/src/replication) -------------------------------------
+
+    /// The underlying rusqlite connection, for the replication log to install its WAL
+    /// hook and turn off checkpoints on this connection (`ReplicationLog::attach`).
+    pub(crate) fn raw_mut(&mut self) -> &mut rusqlite::Connection {
+        &mut self.conn
     }
 }
 

@@ -6,6 +6,7 @@ use crate::error::Result;
 
 /// Registers every Basalt addition on a freshly opened connection.
 pub(crate) fn register(conn: &rusqlite::Connection) -> Result<()> {
-    let _ = conn;
+    crate::vector::register(conn)?;
+    crate::frontend::random_rowid::register(conn)?;
     Ok(())
 }

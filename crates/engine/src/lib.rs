@@ -12,9 +12,12 @@ mod code;
 mod connection;
 mod error;
 mod extensions;
+mod frontend;
 mod params;
 mod query;
+pub mod replication;
 mod value;
+mod vector;
 
 pub use code::{extended_code_name, primary_code_name};
 pub use connection::{Connection, InterruptHandle, OpenOptions, Synchronous};

@@ -75,20 +75,17 @@ pub(crate) fn run(
     with_columns: bool,
 ) -> Result<QueryResult> {
     params.bind(stmt)?;
-    // Column metadata costs several allocations per run; streaming callers skip it.
-    let columns = if with_columns {
-        columns(stmt)
-    } else {
-        Vec::new()
-    };
     let readonly = stmt.readonly();
-    let width = stmt.column_count();
     let changes_before = conn.total_changes();
     let steps_before = stmt.get_status(rusqlite::StatementStatus::FullscanStep)
         + stmt.get_status(rusqlite::StatementStatus::Sort);
     {
         let mut rows = stmt.raw_query();
+        // The width is read once stepping started: a cached statement that SQLite had to
+        // re-prepare after a schema change only has its new shape from then on.
+        let mut width = None;
         while let Some(row) = rows.next()? {
+            let width = *width.get_or_insert_with(|| row.as_ref().column_count());
             let values = (0..width)
                 .map(|i| Value::from_ref(row.get_ref_unwrap(i)))
                 .collect();
@@ -98,6 +95,13 @@ pub(crate) fn run(
     let steps = stmt.get_status(rusqlite::StatementStatus::FullscanStep)
         + stmt.get_status(rusqlite::StatementStatus::Sort)
         - steps_before;
+    // Column metadata costs several allocations per run, so streaming callers skip it;
+    // it is read after stepping for the same re-prepare reason as the width.
+    let columns = if with_columns {
+        columns(stmt)
+    } else {
+        Vec::new()
+    };
     // `changes()` keeps the count of the last DML statement even after DDL or a SELECT;
     // only report it when this statement changed something.
     let rows_affected = if conn.total_changes() != changes_before {

@@ -294,7 +294,7 @@ impl StreamState {
         for step in &batch.steps {
             let sql = resolved_sql(&step.stmt)?.to_owned();
             let params = stmt_params(&step.stmt)?;
-            if let Err(e) = self.session.describe(&sql) {
+            if let Err(e) = self.session.check(&sql) {
                 if is_batch_level(&e) {
                     return Err(RequestError::Stmt(stmt_error(&e, &sql)));
                 }
@@ -476,10 +476,12 @@ thread_local! {
 /// Parses one statement without running it. Only errors that do not depend on the schema
 /// (syntax, empty or several statements) are reported.
 pub fn check_syntax(sql: &str) -> Result<(), EngineError> {
-    CHECKER.with(|checker| match checker.as_ref().map(|c| c.describe(sql)) {
-        Some(Err(e)) if is_batch_level(&e) => Err(e),
-        _ => Ok(()),
-    })
+    CHECKER.with(
+        |checker| match checker.as_ref().map(|c| c.is_readonly(sql)) {
+            Some(Err(e)) if is_batch_level(&e) => Err(e),
+            _ => Ok(()),
+        },
+    )
 }
 
 /// Parses every statement of a script without running it, so a syntax error anywhere

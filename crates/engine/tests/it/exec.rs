@@ -191,3 +191,31 @@ fn describe_reports_parameters_and_columns_without_running() {
     assert!(!c.describe("DELETE FROM t").unwrap().readonly);
     assert!(c.describe("EXPLAIN SELECT 1").unwrap().is_explain);
 }
+
+#[test]
+fn cached_statements_follow_schema_changes_from_other_connections() {
+    // Regression: the width and columns of a cached statement were read before SQLite
+    // re-prepared it, so `SELECT *` kept returning the old number of columns.
+    let db = TempDb::new();
+    db.conn
+        .execute_batch("CREATE TABLE t(a); INSERT INTO t VALUES (1);")
+        .unwrap();
+    assert_eq!(
+        db.conn
+            .execute("SELECT * FROM t", &Params::None)
+            .unwrap()
+            .rows[0]
+            .len(),
+        1
+    );
+    let other = Connection::open(db.path(), &OpenOptions::default()).unwrap();
+    other
+        .execute_batch("ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'x'")
+        .unwrap();
+    let result = db.conn.execute("SELECT * FROM t", &Params::None).unwrap();
+    assert_eq!(result.rows[0], [Value::Integer(1), Value::Text("x".into())]);
+    assert_eq!(result.columns.len(), 2);
+    assert_eq!(result.columns[1].decltype.as_deref(), Some("TEXT"));
+    let info = db.conn.describe("SELECT * FROM t").unwrap();
+    assert_eq!(info.columns.len(), 2);
+}

@@ -4,6 +4,10 @@ mod defaults;
 mod errors;
 mod exec;
 mod params;
+mod replication;
+mod sql_extensions;
+mod stock_alter;
+mod vector;
 
 use basalt_engine::{Connection, OpenOptions, Params, Value};
 

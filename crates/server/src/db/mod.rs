@@ -144,6 +144,12 @@ impl Session {
         self.conn().describe(sql)
     }
 
+    /// Prepares through the statement cache and reports whether the statement writes;
+    /// a cheap way to surface errors that need no run.
+    pub fn check(&self, sql: &str) -> Result<bool, Error> {
+        self.conn().is_readonly(sql)
+    }
+
     /// True when no transaction is open.
     pub fn is_autocommit(&self) -> bool {
         self.conn().is_autocommit()
@@ -197,7 +203,7 @@ impl Session {
             let upper = sql.to_ascii_uppercase();
             return upper.contains("IMMEDIATE") || upper.contains("EXCLUSIVE");
         }
-        self.conn().describe(sql).is_ok_and(|info| !info.readonly)
+        self.conn().is_readonly(sql).is_ok_and(|readonly| !readonly)
     }
 }
 
