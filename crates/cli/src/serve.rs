@@ -32,8 +32,9 @@ pub struct ServeArgs {
     pub max_request_bytes: usize,
 
     /// Seconds a write waits for another transaction to finish before failing with
-    /// SQLITE_BUSY.
-    #[arg(long, env = "BASALT_WRITE_WAIT", default_value_t = 10)]
+    /// SQLITE_BUSY (keep it above the stream idle timeout, so a writer queued behind an
+    /// abandoned transaction outlasts its expiry).
+    #[arg(long, env = "BASALT_WRITE_WAIT", default_value_t = 15)]
     pub write_wait: u64,
 
     /// Durability of commits: `normal` (libSQL's default: WAL, a power loss may lose the

@@ -99,6 +99,9 @@ impl std::fmt::Debug for InterruptHandle {
 pub struct Connection {
     conn: rusqlite::Connection,
     path: Option<PathBuf>,
+    /// Set while a `BEGIN READONLY` transaction is open: `PRAGMA query_only` is on and
+    /// goes off again when the transaction ends.
+    readonly_txn: std::cell::Cell<bool>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -118,6 +121,7 @@ impl Connection {
         let conn = Connection {
             conn,
             path: Some(path.to_path_buf()),
+            readonly_txn: std::cell::Cell::new(false),
         };
         conn.configure(options, true)
             .map_err(|e| with_path(e, path))?;
@@ -127,7 +131,11 @@ impl Connection {
     /// Opens a private in-memory database.
     pub fn open_in_memory() -> Result<Connection> {
         let conn = rusqlite::Connection::open_in_memory()?;
-        let conn = Connection { conn, path: None };
+        let conn = Connection {
+            conn,
+            path: None,
+            readonly_txn: std::cell::Cell::new(false),
+        };
         conn.configure(&OpenOptions::default(), false)?;
         Ok(conn)
     }
@@ -157,8 +165,14 @@ impl Connection {
 
     /// Runs one statement and returns its columns, all its rows and its effects.
     pub fn execute(&self, sql: &str, params: &Params) -> Result<QueryResult> {
+        let result = self.execute_one(sql, params);
+        self.settle_readonly();
+        result
+    }
+
+    fn execute_one(&self, sql: &str, params: &Params) -> Result<QueryResult> {
         if let Some(ext) = frontend::recognize(sql)? {
-            return frontend::execute(&self.conn, &ext, params);
+            return self.run_extension(&ext, params);
         }
         let mut rows = Vec::new();
         let mut stmt = self.conn.prepare_cached(sql)?;
@@ -180,12 +194,21 @@ impl Connection {
     /// collecting them. The returned result has neither rows nor columns (ask
     /// [`describe`](Self::describe) for those). An error from `on_row` stops the
     /// statement and is returned.
-    pub fn query_with<F>(&self, sql: &str, params: &Params, mut on_row: F) -> Result<QueryResult>
+    pub fn query_with<F>(&self, sql: &str, params: &Params, on_row: F) -> Result<QueryResult>
+    where
+        F: FnMut(Vec<Value>) -> Result<()>,
+    {
+        let result = self.stream_one(sql, params, on_row);
+        self.settle_readonly();
+        result
+    }
+
+    fn stream_one<F>(&self, sql: &str, params: &Params, mut on_row: F) -> Result<QueryResult>
     where
         F: FnMut(Vec<Value>) -> Result<()>,
     {
         if let Some(ext) = frontend::recognize(sql)? {
-            let mut result = frontend::execute(&self.conn, &ext, params)?;
+            let mut result = self.run_extension(&ext, params)?;
             result.columns.clear();
             return Ok(result);
         }
@@ -196,7 +219,16 @@ impl Connection {
     /// Runs every statement in `sql` in order, without parameters, handing each
     /// statement's result to `on_result`. Stops at the first error; statements before it
     /// keep their effects, as in SQLite.
-    pub fn execute_script<F>(&self, sql: &str, mut on_result: F) -> Result<()>
+    pub fn execute_script<F>(&self, sql: &str, on_result: F) -> Result<()>
+    where
+        F: FnMut(QueryResult) -> Result<()>,
+    {
+        let result = self.run_script(sql, on_result);
+        self.settle_readonly();
+        result
+    }
+
+    fn run_script<F>(&self, sql: &str, mut on_result: F) -> Result<()>
     where
         F: FnMut(QueryResult) -> Result<()>,
     {
@@ -209,7 +241,7 @@ impl Connection {
         for range in frontend::token::split_statements(sql) {
             let stmt = &sql[range];
             match frontend::recognize(stmt)? {
-                Some(ext) => on_result(frontend::execute(&self.conn, &ext, &Params::None)?)?,
+                Some(ext) => on_result(self.run_extension(&ext, &Params::None)?)?,
                 None => self.run_batch(stmt, &mut on_result)?,
             }
         }
@@ -298,6 +330,28 @@ impl Connection {
     /// Drops every cached prepared statement (after schema changes made elsewhere, say).
     pub fn flush_statement_cache(&self) {
         self.conn.flush_prepared_statement_cache();
+    }
+
+    /// Runs a libSQL extension statement. `BEGIN READONLY` is enforced (libSQL accepts
+    /// writes inside it): `PRAGMA query_only` is on until the transaction ends.
+    fn run_extension(&self, ext: &frontend::Extension, params: &Params) -> Result<QueryResult> {
+        let result = frontend::execute(&self.conn, ext, params)?;
+        if matches!(ext, frontend::Extension::BeginReadonly(_)) {
+            self.conn.execute_batch("PRAGMA query_only = ON")?;
+            self.readonly_txn.set(true);
+        }
+        Ok(result)
+    }
+
+    /// Turns `query_only` off once a `BEGIN READONLY` transaction has ended (by COMMIT,
+    /// ROLLBACK or an error that rolled it back).
+    fn settle_readonly(&self) {
+        if self.readonly_txn.get() && self.conn.is_autocommit() {
+            self.readonly_txn.set(false);
+            if let Err(e) = self.conn.execute_batch("PRAGMA query_only = OFF") {
+                tracing::warn!(error = %e, "cannot turn query_only off after a READONLY transaction");
+            }
+        }
     }
 
     // --- Replication (crates/engine/src/replication) -------------------------------------

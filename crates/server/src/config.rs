@@ -15,7 +15,8 @@ pub struct Config {
     pub stream_idle_timeout: Duration,
     /// How long an expired stream's baton is remembered (to answer STREAM_EXPIRED).
     pub expired_stream_memory: Duration,
-    /// How long a writer waits for another transaction to finish.
+    /// How long a writer waits for another transaction to finish. Longer than the idle
+    /// timeout, so a writer queued behind an abandoned transaction outlasts its expiry.
     pub write_wait: Duration,
     /// `PRAGMA synchronous` for every connection.
     pub synchronous: Synchronous,
@@ -32,7 +33,7 @@ impl Config {
             data_dir: data_dir.into(),
             stream_idle_timeout: Duration::from_secs(10),
             expired_stream_memory: Duration::from_secs(300),
-            write_wait: Duration::from_secs(10),
+            write_wait: Duration::from_secs(15),
             synchronous: Synchronous::Normal,
             max_request_bytes: 32 << 20,
             max_response_bytes: 10 << 20,

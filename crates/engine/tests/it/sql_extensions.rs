@@ -600,6 +600,24 @@ fn begin_readonly_runs_as_begin_deferred() {
 }
 
 #[test]
+fn begin_readonly_refuses_writes_until_the_transaction_ends() {
+    // Beyond libSQL, which accepts writes inside a READONLY transaction.
+    let db = TempDb::new();
+    let c = &db.conn;
+    run(c, "CREATE TABLE t (a)");
+    run(c, "BEGIN READONLY");
+    let e = err(c, "INSERT INTO t VALUES (1)");
+    assert_eq!(e.code_name(), "SQLITE_READONLY", "{e:?}");
+    run(c, "SELECT * FROM t");
+    run(c, "ROLLBACK");
+    // Writable again afterwards, also after a script that commits.
+    run(c, "INSERT INTO t VALUES (1)");
+    c.execute_batch("BEGIN READONLY; SELECT count(*) FROM t; COMMIT;")
+        .unwrap();
+    run(c, "INSERT INTO t VALUES (2)");
+}
+
+#[test]
 fn scripts_mix_extensions_and_ordinary_statements() {
     let db = TempDb::new();
     let c = &db.conn;
