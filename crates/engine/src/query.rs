@@ -76,6 +76,7 @@ pub(crate) fn run(
 ) -> Result<QueryResult> {
     params.bind(stmt)?;
     let readonly = stmt.readonly();
+    crate::frontend::random_rowid::take_assigned();
     let changes_before = conn.total_changes();
     let steps_before = stmt.get_status(rusqlite::StatementStatus::FullscanStep)
         + stmt.get_status(rusqlite::StatementStatus::Sort);
@@ -95,6 +96,11 @@ pub(crate) fn run(
     let steps = stmt.get_status(rusqlite::StatementStatus::FullscanStep)
         + stmt.get_status(rusqlite::StatementStatus::Sort)
         - steps_before;
+    if let Some(rowid) = crate::frontend::random_rowid::take_assigned() {
+        // SAFETY: the handle belongs to `conn`, which is borrowed for this whole call and
+        // used by this thread only; the call just stores an integer on the connection.
+        unsafe { rusqlite::ffi::sqlite3_set_last_insert_rowid(conn.handle(), rowid) };
+    }
     // Column metadata costs several allocations per run, so streaming callers skip it;
     // it is read after stepping for the same re-prepare reason as the width.
     let columns = if with_columns {

@@ -10,7 +10,7 @@
 //!   BEGIN SELECT basalt_random_rowid_mark(NEW.rowid = -1); END;
 //! CREATE TRIGGER "_basalt_random_rowid_t_after" AFTER INSERT ON "t" FOR EACH ROW
 //!   WHEN basalt_random_rowid_take()
-//!   BEGIN UPDATE "t" SET rowid = max(1, random() & 9223372036854775807) WHERE rowid = NEW.rowid; END;
+//!   BEGIN UPDATE "t" SET rowid = basalt_random_rowid_new() WHERE rowid = NEW.rowid; END;
 //! ```
 //!
 //! Why triggers: they are schema objects, so they are transactional, replicated with the
@@ -21,6 +21,10 @@
 //! it records that in per-connection state that the AFTER trigger of the same row reads
 //! (SQLite runs a row's BEFORE triggers, inserts it, then runs its AFTER triggers before
 //! the next row), so an explicit rowid is kept.
+//!
+//! `basalt_random_rowid_new()` draws the rowid and remembers it for the statement, so the
+//! engine can report it as `last_insert_rowid` afterwards (SQLite restores the value a
+//! trigger sets when the trigger ends).
 //!
 //! Known differences from libSQL (documented in docs/SQL-EXTENSIONS.md): `RETURNING rowid`
 //! reports the rowid before re-keying; an explicit rowid of -1 is treated as "no rowid";
@@ -187,7 +191,7 @@ impl CreateRandomRowid {
                 "{create}{} BEFORE INSERT ON {t} FOR EACH ROW \
                    BEGIN SELECT basalt_random_rowid_mark(NEW.rowid = -1); END;\
                  {create}{} AFTER INSERT ON {t} FOR EACH ROW WHEN basalt_random_rowid_take() \
-                   BEGIN UPDATE {t} SET rowid = max(1, random() & 9223372036854775807) \
+                   BEGIN UPDATE {t} SET rowid = basalt_random_rowid_new() \
                    WHERE rowid = NEW.rowid; END;",
                 quote_id(&before),
                 quote_id(&after),
@@ -255,5 +259,30 @@ pub(crate) fn register(conn: &rusqlite::Connection) -> Result<()> {
     conn.create_scalar_function("basalt_random_rowid_take", 0, flags, move |_| {
         Ok(i64::from(pending.swap(false, Ordering::Relaxed)))
     })?;
+    // Not deterministic: a fresh value on every call.
+    conn.create_scalar_function(
+        "basalt_random_rowid_new",
+        0,
+        FunctionFlags::SQLITE_UTF8,
+        |_| {
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes)
+                .map_err(|e| rusqlite::Error::UserFunctionError(e.to_string().into()))?;
+            let rowid = (i64::from_le_bytes(bytes) & i64::MAX).max(1);
+            LAST_ASSIGNED.with(|last| last.set(Some(rowid)));
+            Ok(rowid)
+        },
+    )?;
     Ok(())
+}
+
+thread_local! {
+    /// The rowid the latest re-keying on this thread assigned; statements run on the
+    /// thread of their connection, so the engine reads it right after the statement.
+    static LAST_ASSIGNED: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Takes the rowid the statement that just ran assigned to a RANDOM ROWID row, if any.
+pub(crate) fn take_assigned() -> Option<i64> {
+    LAST_ASSIGNED.with(std::cell::Cell::take)
 }

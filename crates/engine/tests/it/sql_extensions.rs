@@ -497,8 +497,19 @@ fn random_rowid_tables_get_random_positive_rowids() {
             _ => assert!(*id > 1_000_000, "{a} got rowid {id}"),
         }
     }
-    // Known difference from libSQL (docs/SQL-EXTENSIONS.md): last_insert_rowid and
-    // RETURNING report the rowid SQLite chose before the row was re-keyed.
+    // last_insert_rowid reports the random rowid the row ended up with (RETURNING still
+    // shows the one SQLite chose before the re-keying: docs/SQL-EXTENSIONS.md).
+    let ins = c
+        .execute("INSERT INTO r VALUES ('last')", &Params::None)
+        .unwrap();
+    let stored = c
+        .execute("SELECT rowid FROM r WHERE a = 'last'", &Params::None)
+        .unwrap()
+        .rows;
+    assert_eq!(stored[0][0], Value::Integer(ins.last_insert_rowid));
+    assert_eq!(c.last_insert_rowid(), ins.last_insert_rowid);
+    assert!(ins.last_insert_rowid > 1_000_000);
+    run(c, "DELETE FROM r WHERE a = 'last'");
     // An INTEGER PRIMARY KEY given NULL is a rowid chosen by the table.
     run(
         c,
