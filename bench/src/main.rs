@@ -1,17 +1,25 @@
-//! `basalt-bench`: one program that runs the same workload (bulk INSERT, point SELECT by
-//! primary key, full scan) through raw `rusqlite`, `basalt-engine` and the `basalt` SDK,
-//! each on a fresh database file with the same pragmas and the same bundled SQLite, and
-//! reports rows/s and the ratio to raw rusqlite.
+//! `basalt-bench`: two benchmarks in one program.
 //!
-//! It is a plain binary rather than a criterion suite so that a whole comparison builds and
-//! runs in well under a minute; `--runs` repeats everything and the best run (least disturbed
-//! by other processes) is reported, with the median beside it.
-//! Progress goes to stderr, the tables to stdout and (unless `--no-write`) to a Markdown file.
+//! - `local` (the default when no subcommand is given): the same workload (bulk INSERT,
+//!   point SELECT by primary key, full scan) through raw `rusqlite`, `basalt-engine` and the
+//!   `basalt` SDK, each on a fresh database file with the same pragmas and the same bundled
+//!   SQLite; reports rows/s and the ratio to raw rusqlite.
+//! - `server`: an in-process load generator against any Hrana server over HTTP and
+//!   WebSocket (a `basalt serve` it spawns, or a URL, so libSQL's server can be measured the
+//!   same way); reports ops/s, latency percentiles, errors and stalls per scenario.
+//!
+//! Both are plain binaries rather than criterion suites, so that a whole comparison builds
+//! and runs in minutes. `local`'s `--runs` repeats everything and the best run (least
+//! disturbed by other processes) is reported, with the median beside it.
+//! Progress goes to stderr, the tables to stdout and (unless `--no-write`) to a Markdown
+//! file, where each benchmark owns one section (`results_file`).
 
 mod engine;
 mod raw;
 mod report;
+mod results_file;
 mod sdk;
+mod server;
 mod suite;
 mod workload;
 
@@ -21,10 +29,32 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use clap::builder::RangedU64ValueParser;
 
-/// Compare raw rusqlite, basalt-engine and the basalt SDK on the same SQLite workload.
+/// Basalt benchmarks: `local` (the default) compares raw rusqlite, basalt-engine and the
+/// basalt SDK on the same SQLite workload; `server` puts load on a Hrana server over HTTP
+/// and WebSocket.
 #[derive(Debug, Parser)]
-#[command(name = "basalt-bench", version)]
-struct Args {
+#[command(name = "basalt-bench", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// With no subcommand, the flags of `local`.
+    #[command(flatten)]
+    local: LocalArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Compare raw rusqlite, basalt-engine and the basalt SDK on the same SQLite workload
+    /// (the default).
+    Local(LocalArgs),
+    /// Load a Hrana server (spawned `basalt serve`, or --url) over HTTP and WebSocket.
+    Server(server::ServerArgs),
+}
+
+/// Flags of the local benchmark.
+#[derive(Debug, clap::Args)]
+struct LocalArgs {
     /// Rows to insert (in one transaction) and then scan.
     #[arg(long, default_value_t = 100_000, value_name = "N",
           value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
@@ -54,7 +84,15 @@ struct Args {
 }
 
 fn main() -> Result<()> {
-    let args = Args::parse();
+    let cli = Cli::parse();
+    match cli.command {
+        None => run_local(&cli.local),
+        Some(Command::Local(args)) => run_local(&args),
+        Some(Command::Server(args)) => server::run(&args),
+    }
+}
+
+fn run_local(args: &LocalArgs) -> Result<()> {
     if cfg!(debug_assertions) {
         eprintln!(
             "warning: debug build; run with `cargo run --release -p basalt-bench` for real numbers"
@@ -85,8 +123,8 @@ fn main() -> Result<()> {
     let text = report::render(&timings, &command);
     println!("{text}");
     if let Some(out) = out {
-        std::fs::write(&out, &text).with_context(|| format!("writing {}", out.display()))?;
-        eprintln!("wrote {}", out.display());
+        results_file::write_section(&out, "local", &text)?;
+        eprintln!("wrote the local section of {}", out.display());
     }
     Ok(())
 }

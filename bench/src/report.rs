@@ -225,7 +225,7 @@ fn kind_name(kind: Kind) -> &'static str {
 }
 
 /// `1234567.8` → `1,234,568`.
-fn group(x: f64) -> String {
+pub(crate) fn group(x: f64) -> String {
     let digits = format!("{:.0}", x.max(0.0));
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -238,7 +238,7 @@ fn group(x: f64) -> String {
 }
 
 /// The current UTC date and time, `YYYY-MM-DD HH:MM UTC`, without a date library.
-fn utc_now() -> String {
+pub(crate) fn utc_now() -> String {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -262,7 +262,7 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 }
 
 /// Other work on the machine skews the figures; say how much there was.
-fn load_average() -> String {
+pub(crate) fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -270,6 +270,11 @@ fn load_average() -> String {
 }
 
 fn machine() -> String {
+    format!("{}; single-threaded benchmark", machine_base())
+}
+
+/// Cores, CPU model, OS and architecture.
+pub(crate) fn machine_base() -> String {
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -281,7 +286,7 @@ fn machine() -> String {
         })
         .unwrap_or_else(|| "unknown CPU".to_owned());
     format!(
-        "{cores} cores ({cpu}), {} {}; single-threaded benchmark",
+        "{cores} cores ({cpu}), {} {}",
         std::env::consts::OS,
         std::env::consts::ARCH
     )
