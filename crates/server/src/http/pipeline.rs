@@ -57,38 +57,93 @@ async fn handle(
     {
         return protocol_error(e.to_string());
     }
-    let stream = match open_stream(&state, request.baton.as_deref()).await {
-        Ok(stream) => stream,
-        Err(response) => return response,
+    // Run detached from the connection: if the client goes away mid-request, the stream
+    // still goes back to the registry (or is dropped) instead of leaking checked out.
+    tokio::spawn(run_pipeline(state, request, encoding))
+        .await
+        .unwrap_or_else(|_| {
+            json_error(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "request failed",
+                "INTERNAL",
+            )
+        })
+}
+
+/// Checks out (or opens), runs and hands back the stream in one blocking call: a
+/// one-shot request costs a single hop to a blocking thread.
+async fn run_pipeline(
+    state: Arc<AppState>,
+    request: hrana::PipelineReqBody,
+    encoding: Encoding,
+) -> Response {
+    let stream = match request.baton.as_deref() {
+        Some(baton) => match check_out(&state, baton).await {
+            Ok(stream) => Some(stream),
+            Err(response) => return response,
+        },
+        None => None,
     };
-    let (stream, outcome) = blocking(move || {
-        let mut stream = stream;
+    let app = state.clone();
+    let outcome = blocking(move || {
+        let mut stream = match stream {
+            Some(stream) => stream,
+            None => app.streams.create(app.db.session().map_err(Failure::Open)?),
+        };
         let outcome = run_requests(&mut stream.state, request.requests);
-        (stream, outcome)
+        match outcome {
+            Ok((results, false)) => {
+                let baton = stream.baton();
+                app.streams.release(stream);
+                Ok((Some(baton), results))
+            }
+            Ok((results, true)) => {
+                drop(app.streams.forget(stream));
+                Ok((None, results))
+            }
+            Err(message) => {
+                drop(app.streams.forget(stream));
+                Err(Failure::Protocol(message))
+            }
+        }
     })
     .await;
     match outcome {
-        Ok((results, closed)) => {
-            let baton = if closed {
-                let state_to_drop = state.streams.forget(stream);
-                blocking(move || drop(state_to_drop)).await;
-                None
-            } else {
-                let baton = stream.baton();
-                state.streams.release(stream);
-                Some(baton)
-            };
-            let response = hrana::PipelineRespBody {
+        Ok((baton, results)) => encode(
+            hrana::PipelineRespBody {
                 baton,
                 base_url: None,
                 results,
-            };
-            encode(response, encoding)
-        }
-        Err(error) => {
-            let state_to_drop = state.streams.forget(stream);
-            blocking(move || drop(state_to_drop)).await;
-            protocol_error(error)
+            },
+            encoding,
+        ),
+        Err(Failure::Protocol(message)) => protocol_error(message),
+        Err(Failure::Open(open_failure)) => json_error(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot open a connection: {open_failure}"),
+            "INTERNAL",
+        ),
+    }
+}
+
+/// Why a pipeline produced no results.
+enum Failure {
+    /// A protocol error voided the pipeline.
+    Protocol(String),
+    /// No connection could be opened for a new stream.
+    Open(basalt_engine::Error),
+}
+
+/// Takes the stream a baton names. A stream still held by the request that issued this
+/// baton (a cursor body being flushed) comes back shortly: wait for it rather than refuse.
+async fn check_out(state: &Arc<AppState>, baton: &str) -> Result<CheckedOut, Response> {
+    let deadline = tokio::time::Instant::now() + state.config.write_wait;
+    loop {
+        match state.streams.check_out(baton) {
+            Err(BatonError::Busy) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+            other => return other.map_err(baton_error),
         }
     }
 }
@@ -99,19 +154,7 @@ pub(super) async fn open_stream(
     baton: Option<&str>,
 ) -> Result<CheckedOut, Response> {
     match baton {
-        Some(baton) => {
-            // A stream still held by the request that issued this baton (a cursor body
-            // being flushed) comes back shortly: wait for it rather than refuse.
-            let deadline = tokio::time::Instant::now() + state.config.write_wait;
-            loop {
-                match state.streams.check_out(baton) {
-                    Err(BatonError::Busy) if tokio::time::Instant::now() < deadline => {
-                        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-                    }
-                    other => break other.map_err(baton_error),
-                }
-            }
-        }
+        Some(baton) => check_out(state, baton).await,
         None => {
             let db = state.db.clone();
             let session = blocking(move || db.session()).await.map_err(|e| {
