@@ -247,9 +247,8 @@ SAME = {
         "SELECT count(*) FROM t",
         "COMMIT",
         "BEGIN READONLY TRANSACTION",
-        "INSERT INTO t VALUES (2)",  # not enforced, by libSQL nor Basalt
-        "COMMIT",
         "SELECT * FROM t ORDER BY a",
+        "COMMIT",
         "BEGIN DEFERRED READONLY",
     ],
     "random_rowid_errors": [
@@ -361,3 +360,18 @@ def test_improves_check_existing(basalt):
     lib.execute("CREATE TABLE t (a INTEGER, b TEXT)")
     with pytest.raises(StmtError, match="syntax error"):
         lib.execute("ALTER TABLE t ALTER COLUMN b TO b TEXT NOT NULL CHECK EXISTING")
+
+
+def test_improves_begin_readonly_is_enforced(basalt):
+    # libSQL accepts writes inside a READONLY transaction; Basalt refuses them.
+    statements = ["CREATE TABLE t (a)", "BEGIN READONLY", "INSERT INTO t VALUES (2)"]
+    lib = Libsql()
+    for sql in statements:
+        lib.execute(sql)
+    basalt.execute(statements[0])
+    basalt.execute(statements[1])
+    with pytest.raises(StmtError, match="attempt to write a readonly database"):
+        basalt.execute(statements[2])
+    basalt.execute("ROLLBACK")
+    basalt.execute("INSERT INTO t VALUES (3)")
+    assert basalt.execute("SELECT a FROM t") == [(3,)]
