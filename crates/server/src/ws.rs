@@ -31,7 +31,7 @@ const CLOSE_INVALID_DATA: u16 = 1007;
 const CLOSE_POLICY: u16 = 1008;
 
 /// Streams one socket may have open at once.
-const MAX_STREAMS_PER_SOCKET: usize = 1024;
+const MAX_STREAMS_PER_SOCKET: usize = 256;
 
 pub(crate) async fn upgrade(
     State(state): State<Arc<AppState>>,

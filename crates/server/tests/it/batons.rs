@@ -173,3 +173,34 @@ async fn a_cursor_baton_works_before_its_body_is_drained() {
     );
     drop(response);
 }
+
+#[tokio::test]
+async fn a_client_vanishing_mid_request_leaves_nothing_held() {
+    // The client sends a long write transaction's statement and drops the connection
+    // before the answer; the server must finish or roll back and keep serving writers.
+    let server =
+        TestServer::spawn_with(|c| c.stream_idle_timeout = Duration::from_millis(500)).await;
+    server.execute("CREATE TABLE t (a)").await;
+    let body = json!({"baton": null, "requests": [
+        {"type": "execute", "stmt": {"sql": "BEGIN IMMEDIATE"}},
+        {"type": "execute", "stmt": {"sql":
+            "INSERT INTO t WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 300000) SELECT x FROM s"}}
+    ]})
+    .to_string();
+    let http = server.http.clone();
+    let url = server.url("/v2/pipeline");
+    let request = tokio::spawn(async move { http.post(url).body(body).send().await });
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    request.abort();
+    // The abandoned transaction holds the write lock until its stream expires; then
+    // writes go through again and the uncommitted rows are gone.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        server.execute("INSERT INTO t VALUES (-1)").await["affected_row_count"],
+        1
+    );
+    assert_eq!(
+        ints(&server.execute("SELECT count(*) FROM t").await),
+        vec![vec![1]]
+    );
+}

@@ -261,3 +261,36 @@ async fn pipelined_fetches_get_consecutive_chunks_in_order() {
     }
     assert_eq!(rows, (0..5000).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn one_socket_cannot_open_unbounded_streams() {
+    let server = TestServer::spawn().await;
+    let (mut ws, _) = connect(&server, Some("hrana2")).await;
+    send(&mut ws, json!({"type": "hello", "jwt": null})).await;
+    recv(&mut ws).await;
+    for id in 0..300 {
+        send(&mut ws, json!({"type": "request", "request_id": id, "request": {"type": "open_stream", "stream_id": id}})).await;
+    }
+    let (mut opened, mut refused) = (0, 0);
+    for _ in 0..300 {
+        let r = recv(&mut ws).await;
+        match r["type"].as_str().unwrap() {
+            "response_ok" => opened += 1,
+            "response_error" => {
+                assert_eq!(r["error"]["code"], "STREAM_TOO_MANY", "{r}");
+                refused += 1;
+            }
+            other => panic!("unexpected {other}: {r}"),
+        }
+    }
+    assert_eq!((opened, refused), (256, 44));
+    // The socket and its streams keep working, and so does everyone else.
+    let r = request(
+        &mut ws,
+        1000,
+        json!({"type": "execute", "stream_id": 7, "stmt": {"sql": "SELECT 7"}}),
+    )
+    .await;
+    assert_eq!(r["response"]["result"]["rows"][0][0]["value"], "7");
+    assert_eq!(server.execute("SELECT 1").await["rows"][0][0]["value"], "1");
+}
