@@ -6,8 +6,8 @@
 //! - [`format`] turns typed values into the lines the corpus expects (`T`/`I`/`R`, `NULL`,
 //!   `(empty)`, `@` for unprintable bytes) and hashes long results.
 //! - [`runner`] runs files against a [`Backend`] and judges each record.
-//! - [`Backend`] is the seam to the database: the engine in process now
-//!   ([`EngineBackend`]), the server over HTTP later. Back-ends return typed values, never
+//! - [`Backend`] is the seam to the database: the engine in process ([`EngineBackend`]) or
+//!   a real server over HTTP ([`HttpBackend`]). Back-ends return typed values, never
 //!   strings, so every back-end is judged by the same formatting rules.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -22,7 +22,8 @@ pub mod script;
 mod testutil;
 
 pub use backend::{
-    Backend, BackendError, BackendFactory, EngineBackend, EngineFactory, QueryOutput, Storage,
+    Backend, BackendError, BackendFactory, EngineBackend, EngineFactory, HttpBackend, HttpFactory,
+    Outcome, QueryOutput, Storage, Work,
 };
 pub use discover::collect_test_files;
 pub use report::{Failure, FailureKind, FileReport, Summary};

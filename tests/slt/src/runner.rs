@@ -6,15 +6,15 @@
 //! as the record asks, and compared either value by value or, when the file gives a
 //! `N values hashing to MD5` line, by that line.
 //!
-//! Files run in parallel on scoped threads; reports come back in the order the files were
-//! given, so output does not depend on scheduling.
+//! Files run in parallel on scoped threads, largest first; reports come back in the order
+//! the files were given, so output does not depend on scheduling.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::backend::{Backend, BackendFactory};
+use crate::backend::{Backend, BackendError, BackendFactory, Outcome, QueryOutput, Work};
 use crate::format::{self, ColumnType};
 use crate::report::{Failure, FailureKind, FileReport, Summary};
 use crate::script::{self, Command, Record, SortMode};
@@ -37,6 +37,11 @@ impl Default for RunOptions {
         }
     }
 }
+
+/// Records handed to a back-end at once ([`Backend::run`]). Bounds the results held before
+/// they are judged; a back-end that pays per round trip sends each run in as few requests as
+/// it safely can.
+const RUN_LENGTH: usize = 256;
 
 /// Runs the script `source` (named `path` in diagnostics) against `backend`.
 pub fn run_script(
@@ -61,12 +66,58 @@ pub fn run_script(
             return report;
         }
     };
+    let plan = plan(&records, options, &mut report.summary);
     let mut state = FileState {
-        hash_threshold: options.hash_threshold,
         labels: HashMap::new(),
     };
+    for run in plan.chunks(RUN_LENGTH) {
+        let work: Vec<Work<'_>> = run.iter().filter_map(Planned::work).collect();
+        let mut outcomes = backend.run(&work).into_iter();
+        for planned in run {
+            let outcome = planned.work().map(|_| {
+                outcomes
+                    .next()
+                    .expect("a back-end returns one outcome per work item")
+            });
+            let (sql, kind) = state.judge(planned, outcome, backend);
+            report.record(planned.record, sql, kind);
+        }
+    }
+    tracing::debug!(path = %path.display(), summary = %report.summary, "file done");
+    report
+}
+
+/// A statement or query record that applies, with the hash threshold in force at it.
+struct Planned<'r> {
+    record: &'r Record,
+    hash_threshold: usize,
+}
+
+impl<'r> Planned<'r> {
+    /// What the back-end must run for the record: nothing for a query whose type letters
+    /// cannot be read (it fails without running, as in SQLite's driver).
+    fn work(&self) -> Option<Work<'r>> {
+        match &self.record.command {
+            Command::Statement { sql, .. } => Some(Work::Execute(sql)),
+            Command::Query { sql, types, .. } => {
+                unknown_type(types).is_none().then_some(Work::Query(sql))
+            }
+            Command::Halt | Command::HashThreshold(_) => None,
+        }
+    }
+}
+
+/// The records that run, in order. Conditions and `halt` depend only on the engine name,
+/// so they are settled up front; records they exclude are counted as skipped.
+fn plan<'r>(
+    records: &'r [Record],
+    options: &RunOptions,
+    summary: &mut Summary,
+) -> Vec<Planned<'r>> {
+    let mut hash_threshold = options.hash_threshold;
     let mut halted = false;
-    for record in &records {
+    let mut plan = Vec::new();
+    for record in records {
         let excluded = halted
             || record
                 .conditions
@@ -74,29 +125,28 @@ pub fn run_script(
                 .any(|c| c.excludes(&options.engine));
         if excluded {
             if record.is_counted() {
-                report.summary.skipped += 1;
+                summary.skipped += 1;
             }
             continue;
         }
         match &record.command {
             Command::Halt => halted = true,
-            Command::HashThreshold(threshold) => state.hash_threshold = *threshold,
-            Command::Statement { sql, expect_ok } => {
-                let kind = match (backend.execute(sql), expect_ok) {
-                    (Ok(()), true) | (Err(_), false) => None,
-                    (Err(e), true) => Some(FailureKind::StatementFailed(e)),
-                    (Ok(()), false) => Some(FailureKind::StatementSucceeded),
-                };
-                report.record(record, sql, kind);
-            }
-            Command::Query { sql, .. } => {
-                let kind = state.check_query(record, backend);
-                report.record(record, sql, kind);
-            }
+            Command::HashThreshold(threshold) => hash_threshold = *threshold,
+            Command::Statement { .. } | Command::Query { .. } => plan.push(Planned {
+                record,
+                hash_threshold,
+            }),
         }
     }
-    tracing::debug!(path = %path.display(), summary = %report.summary, "file done");
-    report
+    plan
+}
+
+/// The first type letter that is not `T`, `I` or `R`.
+fn unknown_type(types: &[ColumnType]) -> Option<char> {
+    types.iter().find_map(|t| match t {
+        ColumnType::Unknown(letter) => Some(*letter),
+        _ => None,
+    })
 }
 
 /// Reads `path` and runs it on a fresh database from `factory`.
@@ -135,16 +185,20 @@ pub fn run_files(
     options: &RunOptions,
     jobs: usize,
 ) -> Vec<FileReport> {
+    // Largest files first: run time grows with size, and a big file started last would
+    // run alone at the end while the other workers sit idle.
+    let mut order: Vec<usize> = (0..paths.len()).collect();
+    order.sort_by_cached_key(|&index| {
+        std::cmp::Reverse(std::fs::metadata(&paths[index]).map_or(0, |m| m.len()))
+    });
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<FileReport>>> =
         Mutex::new((0..paths.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, paths.len().max(1)) {
             scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = paths.get(index) else { break };
-                    let report = run_file(path, factory, options);
+                while let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let report = run_file(&paths[index], factory, options);
                     slots
                         .lock()
                         .expect("no worker panics while holding the lock")[index] = Some(report);
@@ -178,31 +232,65 @@ impl FileReport {
     }
 }
 
-/// What a file's earlier records leave behind for later ones.
+/// What a file's earlier records leave behind for later ones (the hash threshold travels
+/// with each [`Planned`] record).
 struct FileState {
-    hash_threshold: usize,
     /// Label → (line of the first query with it, its hash line).
     labels: HashMap<String, (usize, String)>,
 }
 
 impl FileState {
-    fn check_query(&mut self, record: &Record, backend: &mut dyn Backend) -> Option<FailureKind> {
+    /// Judges one record given what running it produced (`None` when it was not run);
+    /// returns its SQL and the failure, if any.
+    fn judge<'r>(
+        &mut self,
+        planned: &Planned<'r>,
+        outcome: Option<Outcome>,
+        backend: &mut dyn Backend,
+    ) -> (&'r str, Option<FailureKind>) {
+        let record = planned.record;
+        match (&record.command, outcome) {
+            (Command::Statement { sql, expect_ok }, Some(Outcome::Executed(result))) => {
+                let kind = match (result, expect_ok) {
+                    (Ok(()), true) => None,
+                    (Err(e), false) if e.is_statement_error() => None,
+                    (Err(e), _) => Some(FailureKind::StatementFailed(e)),
+                    (Ok(()), false) => Some(FailureKind::StatementSucceeded),
+                };
+                (sql, kind)
+            }
+            (Command::Query { sql, types, .. }, outcome) => {
+                let kind = match (unknown_type(types), outcome) {
+                    (Some(letter), _) => Some(FailureKind::UnknownType(letter)),
+                    (None, Some(Outcome::Queried(output))) => {
+                        self.check_query(record, planned.hash_threshold, output, backend)
+                    }
+                    (None, _) => unreachable!("a readable query is run as a query"),
+                };
+                (sql, kind)
+            }
+            _ => unreachable!("statements are run as statements; nothing else is planned"),
+        }
+    }
+
+    fn check_query(
+        &mut self,
+        record: &Record,
+        hash_threshold: usize,
+        output: Result<QueryOutput, BackendError>,
+        backend: &mut dyn Backend,
+    ) -> Option<FailureKind> {
         let Command::Query {
-            sql,
             types,
             sort,
             label,
             expected,
+            ..
         } = &record.command
         else {
             unreachable!("check_query is only called for queries");
         };
-        if let Some(ColumnType::Unknown(letter)) =
-            types.iter().find(|t| matches!(t, ColumnType::Unknown(_)))
-        {
-            return Some(FailureKind::UnknownType(*letter));
-        }
-        let output = match backend.query(sql) {
+        let output = match output {
             Ok(output) => output,
             Err(e) => return Some(FailureKind::QueryFailed(e)),
         };
@@ -245,7 +333,7 @@ impl FileState {
             }
         };
 
-        let hashing = self.hash_threshold > 0 && values.len() > self.hash_threshold;
+        let hashing = hash_threshold > 0 && values.len() > hash_threshold;
         let hash =
             (hashing || label.is_some() || expected.len() == 1).then(|| format::hash_line(&values));
         // The file may give either form whatever the threshold; both pin the exact values.
@@ -359,6 +447,31 @@ mod tests {
         assert!(matches!(
             report.failures[1].kind,
             FailureKind::StatementSucceeded
+        ));
+    }
+
+    #[test]
+    fn only_database_errors_satisfy_statement_error() {
+        /// A back-end whose every request is lost on the way.
+        struct Unreachable;
+        impl Backend for Unreachable {
+            fn execute(&mut self, _: &str) -> Result<(), BackendError> {
+                Err(BackendError::Aborted)
+            }
+            fn query(&mut self, _: &str) -> Result<QueryOutput, BackendError> {
+                Err(BackendError::Aborted)
+            }
+        }
+        let report = run_script(
+            Path::new("snippet.test"),
+            "statement error\nSELECT * FROM missing\n\n",
+            &mut Unreachable,
+            &RunOptions::default(),
+        );
+        assert_eq!(counts(&report), (0, 1, 0));
+        assert!(matches!(
+            report.failures[0].kind,
+            FailureKind::StatementFailed(BackendError::Aborted)
         ));
     }
 

@@ -4,7 +4,12 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn run(args: &[&Path]) -> Output {
+    run_with(&[], args)
+}
+
+fn run_with(flags: &[&str], args: &[&Path]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_basalt-slt"))
+        .args(flags)
         .args(args)
         .output()
         .expect("run basalt-slt")
@@ -65,6 +70,34 @@ fn failures_are_reported_and_exit_non_zero() {
         "{text}"
     );
     assert_eq!(text.lines().last(), Some("3 passed, 2 failed, 1 skipped"));
+}
+
+#[test]
+fn http_backend_reports_like_the_engine() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pass = dir.path().join("a.test");
+    let fail = dir.path().join("b.test");
+    std::fs::write(&pass, PASSING).expect("write");
+    std::fs::write(&fail, FAILING).expect("write");
+
+    for depth in ["1", "64"] {
+        let output = run_with(
+            &["--backend", "http", "--pipeline-depth", depth],
+            &[&pass, &fail],
+        );
+        assert!(!output.status.success());
+        let text = stdout(&output);
+        assert!(
+            text.contains(&format!("{}:1: wrong result", fail.display())),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("{}:6: statement failed: ", fail.display()))
+                && text.contains("no such table: nowhere"),
+            "{text}"
+        );
+        assert_eq!(text.lines().last(), Some("3 passed, 2 failed, 1 skipped"));
+    }
 }
 
 #[test]
