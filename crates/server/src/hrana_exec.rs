@@ -294,10 +294,10 @@ impl StreamState {
         for step in &batch.steps {
             let sql = resolved_sql(&step.stmt)?.to_owned();
             let params = stmt_params(&step.stmt)?;
-            if let Err(e) = self.session.check(&sql) {
-                if is_batch_level(&e) {
-                    return Err(RequestError::Stmt(stmt_error(&e, &sql)));
-                }
+            if let Err(e) = self.session.check(&sql)
+                && is_batch_level(&e)
+            {
+                return Err(RequestError::Stmt(stmt_error(&e, &sql)));
             }
             steps.push((sql, params));
         }

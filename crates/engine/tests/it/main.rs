@@ -18,6 +18,7 @@ pub struct TempDb {
 }
 
 impl TempDb {
+    #[allow(clippy::new_without_default)] // creating a temporary directory is not a default
     pub fn new() -> TempDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let conn =

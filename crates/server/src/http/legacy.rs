@@ -121,6 +121,8 @@ pub(super) async fn query(
 
 /// Checks one legacy statement before anything runs, as libSQL's server parses them all
 /// first: one statement per string, valid syntax, no savepoints.
+// The error is the HTTP answer itself, built at most once per request.
+#[allow(clippy::result_large_err)]
 fn precheck(sql: &str) -> Result<(), Response> {
     if first_keyword_is(sql, &["SAVEPOINT", "RELEASE"]) {
         return Err(generic_error(
@@ -197,20 +199,20 @@ fn run_queries(
     }
     if !stream.is_autocommit() {
         // Dropping the stream's session rolls the transaction back.
-        return Err(LegacyError(generic_error(
+        return Err(LegacyError(Box::new(generic_error(
             StatusCode::BAD_REQUEST,
             "Query error: `interactive transaction not allowed in HTTP queries`",
-        )));
+        ))));
     }
     Ok(entries)
 }
 
 /// A whole-request failure of the legacy API.
-struct LegacyError(Response);
+struct LegacyError(Box<Response>);
 
 impl IntoResponse for LegacyError {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 
@@ -225,6 +227,7 @@ fn generic_error(status: StatusCode, message: &str) -> Response {
 }
 
 /// Runs `work` on a new session that is dropped afterwards.
+#[allow(clippy::result_large_err)] // the error is the HTTP answer itself
 async fn on_fresh_stream<T: Send + 'static>(
     state: &Arc<AppState>,
     work: impl FnOnce(&mut StreamState) -> T + Send + 'static,
