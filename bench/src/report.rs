@@ -184,9 +184,9 @@ const LAYERS: [(Step, Step, &str); 5] = [
     (
         Step::RawOwned,
         Step::Engine,
-        "The engine's per-statement bookkeeping in `query::run` (column names and declared types \
-         copied into `String`s, statement-status and change counters read, a `QueryResult` built), \
-         the `Params` vector, and a `Vec<Value>` per row.",
+        "The engine's per-statement bookkeeping in `query::run` (statement-status and change \
+         counters read, the front-end's first-keyword check, a `QueryResult` built), the `Params` \
+         vector, and a `Vec<Value>` per row.",
     ),
     (
         Step::Engine,
@@ -196,9 +196,9 @@ const LAYERS: [(Step, Step, &str); 5] = [
     (
         Step::EngineExecute,
         Step::Sdk,
-        "The SDK: mutex lock, the columns copied again into an `Arc<[Column]>` and the rows moved \
-         into a `VecDeque` per query, a `Row` (with its `Arc` clone) per row, and \
-         `Row::get::<Vec<u8>>` copying the blob (there is no borrowing blob getter).",
+        "The SDK: mutex lock, rows collected (through `query_with`) and moved into a `VecDeque` \
+         per query, lazily described columns, and a `Row` (with its `Arc` clone) per row; text \
+         and blobs are read borrowed (`get_str`, `get_blob`).",
     ),
 ];
 
