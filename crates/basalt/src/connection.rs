@@ -55,20 +55,21 @@ impl Connection {
         let params = params.into_params();
         match &self.backend {
             Backend::Local(c) => {
-                let mut rows = Vec::new();
-                let mut width = 0;
+                let mut values = Vec::new();
+                let (mut width, mut rows) = (0, 0);
                 c.lock().query_with(sql, &params, |row| {
                     width = row.len();
-                    rows.push(row);
+                    rows += 1;
+                    values.extend(row);
                     Ok(())
                 })?;
-                if rows.is_empty() {
+                if rows == 0 {
                     width = c.lock().describe(sql).map_or(0, |info| info.columns.len());
                 }
                 let (conn, sql) = (c.clone(), sql.to_owned());
                 let columns =
                     LazyColumns::later(move || conn.lock().columns(&sql).unwrap_or_default());
-                Ok(Rows::new(columns, width, rows))
+                Ok(Rows::from_flat(columns, width, rows, values))
             }
             Backend::Remote(c) => {
                 let result = c.execute(sql, &params).await?;

@@ -1,6 +1,5 @@
 //! Result rows and typed access to their values.
 
-use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
 
 use basalt_engine::Value;
@@ -74,26 +73,47 @@ impl std::fmt::Debug for LazyColumns {
 }
 
 /// The rows of a query, read one at a time with [`Rows::next`].
+///
+/// The values sit in one flat buffer, row after row: one allocation per query instead of
+/// one per row, which keeps large results cache-friendly.
 #[derive(Debug)]
 pub struct Rows {
     columns: Arc<LazyColumns>,
     width: usize,
-    pending: VecDeque<Vec<Value>>,
+    remaining: usize,
+    values: std::vec::IntoIter<Value>,
 }
 
 impl Rows {
-    pub(crate) fn new(columns: Arc<LazyColumns>, width: usize, rows: Vec<Vec<Value>>) -> Rows {
+    /// Rows from a flat buffer of `rows × width` values.
+    pub(crate) fn from_flat(
+        columns: Arc<LazyColumns>,
+        width: usize,
+        rows: usize,
+        values: Vec<Value>,
+    ) -> Rows {
         Rows {
             columns,
             width,
-            pending: rows.into(),
+            remaining: rows,
+            values: values.into_iter(),
         }
+    }
+
+    pub(crate) fn new(columns: Arc<LazyColumns>, width: usize, rows: Vec<Vec<Value>>) -> Rows {
+        let count = rows.len();
+        Rows::from_flat(columns, width, count, rows.into_iter().flatten().collect())
     }
 
     /// The next row, or `None` after the last.
     #[allow(clippy::should_implement_trait)]
     pub async fn next(&mut self) -> Result<Option<Row>> {
-        Ok(self.pending.pop_front().map(|values| Row {
+        if self.remaining == 0 {
+            return Ok(None);
+        }
+        self.remaining -= 1;
+        let values = self.values.by_ref().take(self.width).collect();
+        Ok(Some(Row {
             columns: self.columns.clone(),
             values,
         }))
@@ -116,7 +136,10 @@ impl Rows {
 
     /// The type of the next row's value in this column.
     pub fn column_type(&self, index: i32) -> Result<ValueType> {
-        let row = self.pending.front().ok_or(Error::QueryReturnedNoRows)?;
+        if self.remaining == 0 {
+            return Err(Error::QueryReturnedNoRows);
+        }
+        let row = &self.values.as_slice()[..self.width];
         let value = value_at(row, index)?;
         Ok(ValueType::of(value))
     }
