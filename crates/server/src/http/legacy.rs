@@ -25,50 +25,59 @@ pub(super) async fn v1_execute(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return body_error(rejection),
-    };
-    let request: hrana::v1::ExecuteReqBody = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(e) => return protocol_error(hrana::ProtocolError::JsonDecode(e).to_string()),
-    };
-    let outcome = on_fresh_stream(&state, move |stream| {
-        let stmt = resolve_stmt(request.stmt, &stream.sql)
-            .map_err(|e| RequestError::Protocol(e.to_string()))?;
-        stream.execute(&stmt)
-    })
-    .await;
-    match outcome {
-        Ok(Ok(result)) => json(StatusCode::OK, &hrana::v1::ExecuteRespBody { result }),
-        Ok(Err(e)) => v1_error(e),
-        Err(response) => response,
-    }
+    v1(
+        &state,
+        body,
+        |request: hrana::v1::ExecuteReqBody, stream| {
+            let stmt = resolve_stmt(request.stmt, &stream.sql)
+                .map_err(|e| RequestError::Protocol(e.to_string()))?;
+            Ok(hrana::v1::ExecuteRespBody {
+                result: stream.execute(&stmt)?,
+            })
+        },
+    )
+    .await
 }
 
 pub(super) async fn v1_batch(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    v1(&state, body, |request: hrana::v1::BatchReqBody, stream| {
+        request
+            .batch
+            .check(hrana::Version::Hrana1)
+            .map_err(|e| RequestError::Protocol(e.to_string()))?;
+        let batch = resolve_batch(request.batch, &stream.sql)
+            .map_err(|e| RequestError::Protocol(e.to_string()))?;
+        Ok(hrana::v1::BatchRespBody {
+            result: stream.batch(&batch)?,
+        })
+    })
+    .await
+}
+
+/// One Hrana 1 request: decode the JSON body, run `work` on a fresh stream, answer with
+/// its JSON or the v1 error.
+async fn v1<Req, Resp>(
+    state: &Arc<AppState>,
+    body: Result<Bytes, BytesRejection>,
+    work: fn(Req, &mut StreamState) -> Result<Resp, RequestError>,
+) -> Response
+where
+    Req: serde::de::DeserializeOwned + Send + 'static,
+    Resp: serde::Serialize + Send + 'static,
+{
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return body_error(rejection),
     };
-    let request: hrana::v1::BatchReqBody = match serde_json::from_slice(&body) {
+    let request: Req = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(e) => return protocol_error(hrana::ProtocolError::JsonDecode(e).to_string()),
     };
-    if let Err(e) = request.batch.check(hrana::Version::Hrana1) {
-        return protocol_error(e.to_string());
-    }
-    let outcome = on_fresh_stream(&state, move |stream| {
-        let batch = resolve_batch(request.batch, &stream.sql)
-            .map_err(|e| RequestError::Protocol(e.to_string()))?;
-        stream.batch(&batch)
-    })
-    .await;
-    match outcome {
-        Ok(Ok(result)) => json(StatusCode::OK, &hrana::v1::BatchRespBody { result }),
+    match on_fresh_stream(state, move |stream| work(request, stream)).await {
+        Ok(Ok(response)) => json(StatusCode::OK, &response),
         Ok(Err(e)) => v1_error(e),
         Err(response) => response,
     }
