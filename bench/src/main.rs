@@ -7,6 +7,9 @@
 //! - `server`: an in-process load generator against any Hrana server over HTTP and
 //!   WebSocket (a `basalt serve` it spawns, or a URL, so libSQL's server can be measured the
 //!   same way); reports ops/s, latency percentiles, errors and stalls per scenario.
+//! - `vector`: the vector index (`libsql_vector_idx`, `vector_top_k`) on seeded clustered
+//!   embeddings: indexed insert time, top-10 latency, recall@10 against exact search, and
+//!   file bytes per vector.
 //!
 //! Both are plain binaries rather than criterion suites, so that a whole comparison builds
 //! and runs in minutes. `local`'s `--runs` repeats everything and the best run (least
@@ -21,6 +24,7 @@ mod results_file;
 mod sdk;
 mod server;
 mod suite;
+mod vector;
 mod workload;
 
 use std::path::PathBuf;
@@ -50,6 +54,9 @@ enum Command {
     Local(LocalArgs),
     /// Load a Hrana server (spawned `basalt serve`, or --url) over HTTP and WebSocket.
     Server(server::ServerArgs),
+    /// Vector index: indexed inserts, vector_top_k latency and recall@10 against exact
+    /// search, file size per vector.
+    Vector(vector::VectorArgs),
 }
 
 /// Flags of the local benchmark.
@@ -89,6 +96,7 @@ fn main() -> Result<()> {
         None => run_local(&cli.local),
         Some(Command::Local(args)) => run_local(&args),
         Some(Command::Server(args)) => server::run(&args),
+        Some(Command::Vector(args)) => vector::run(&args),
     }
 }
 

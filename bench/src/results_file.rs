@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 /// Order of the sections in the file; unknown names go after these.
-const ORDER: [&str; 2] = ["local", "server"];
+const ORDER: [&str; 3] = ["local", "server", "vector"];
 
 fn begin(name: &str) -> String {
     format!("<!-- basalt-bench {name}: begin (generated; rerun the benchmark to update) -->")

@@ -97,6 +97,9 @@ impl std::fmt::Debug for InterruptHandle {
 
 /// One open SQLite connection with libSQL's defaults applied.
 pub struct Connection {
+    /// Per-connection state of Basalt's SQL additions. Declared before `conn` so it is
+    /// dropped first: it holds prepared statements on the same SQLite handle.
+    extensions: Option<crate::extensions::Extensions>,
     conn: rusqlite::Connection,
     path: Option<PathBuf>,
     /// Set while a `BEGIN READONLY` transaction is open: `PRAGMA query_only` is on and
@@ -118,7 +121,8 @@ impl Connection {
         let path = path.as_ref();
         let conn = rusqlite::Connection::open_with_flags(path, open_flags(options))
             .map_err(|e| with_path(e.into(), path))?;
-        let conn = Connection {
+        let mut conn = Connection {
+            extensions: None,
             conn,
             path: Some(path.to_path_buf()),
             readonly_txn: std::cell::Cell::new(false),
@@ -131,7 +135,8 @@ impl Connection {
     /// Opens a private in-memory database.
     pub fn open_in_memory() -> Result<Connection> {
         let conn = rusqlite::Connection::open_in_memory()?;
-        let conn = Connection {
+        let mut conn = Connection {
+            extensions: None,
             conn,
             path: None,
             readonly_txn: std::cell::Cell::new(false),
@@ -140,9 +145,9 @@ impl Connection {
         Ok(conn)
     }
 
-    fn configure(&self, options: &OpenOptions, on_disk: bool) -> Result<()> {
+    fn configure(&mut self, options: &OpenOptions, on_disk: bool) -> Result<()> {
         self.conn.busy_timeout(options.busy_timeout)?;
-        crate::extensions::register(&self.conn)?;
+        self.extensions = Some(crate::extensions::register(&self.conn)?);
         self.conn
             .set_prepared_statement_cache_capacity(options.statement_cache_capacity);
         let mut setup = format!(
@@ -155,6 +160,13 @@ impl Connection {
         // Reading the schema checks the file really is a database before anyone uses it.
         setup.push_str("SELECT count(*) FROM sqlite_schema;");
         self.conn.execute_batch(&setup)?;
+        if !options.read_only {
+            // A file written by libSQL gets the triggers that maintain its vector
+            // indexes. Failing here (a locked file, say) must not stop the open.
+            if let Err(e) = frontend::vector_index::adopt(&self.conn) {
+                tracing::warn!(error = %e, "cannot prepare libSQL vector indexes for maintenance");
+            }
+        }
         Ok(())
     }
 

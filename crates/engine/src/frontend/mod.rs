@@ -12,7 +12,10 @@
 //!   opt-in `… CHECK EXISTING` that validates existing rows;
 //! - `CREATE TABLE … RANDOM ROWID` ([`random_rowid`]);
 //! - `BEGIN [TRANSACTION] READONLY` / `BEGIN READONLY [TRANSACTION]`, run as
-//!   `BEGIN DEFERRED` (libSQL does not enforce read-only either).
+//!   `BEGIN DEFERRED` (libSQL does not enforce read-only either);
+//! - vector indexes ([`vector_index`], LIBSQL-SURFACE.md §9.4): `CREATE INDEX …
+//!   libsql_vector_idx(…)`, and `DROP INDEX`, `DROP TABLE` and `REINDEX name`, which look
+//!   up whether they concern a vector index when they run and otherwise run unchanged.
 //!
 //! Invariant: every extension runs inside one transaction (a savepoint when the caller
 //! already has one open) and leaves schema and data exactly as before when it fails.
@@ -21,6 +24,7 @@ pub(crate) mod alter_column;
 pub(crate) mod random_rowid;
 mod table_def;
 pub(crate) mod token;
+pub(crate) mod vector_index;
 
 use crate::error::{Error, Result, SqliteError};
 use crate::params::Params;
@@ -36,6 +40,14 @@ pub(crate) enum Extension {
     RandomRowid(random_rowid::CreateRandomRowid),
     /// `BEGIN … READONLY`, with the stock statement it runs as.
     BeginReadonly(String),
+    /// `CREATE INDEX … libsql_vector_idx(…)`.
+    CreateVectorIndex(vector_index::CreateVectorIndex),
+    /// `DROP INDEX`, `DROP TABLE` or `REINDEX name`: stock SQL unless it concerns a
+    /// vector index.
+    VectorDdl(vector_index::VectorDdl),
+    /// `CREATE TRIGGER "_basalt_vector_…"` (a dump replaying a maintenance trigger): a
+    /// no-op when the trigger exists.
+    MaintenanceTrigger(vector_index::CreateMaintenanceTrigger),
 }
 
 /// The first keyword of `sql` after whitespace and comments, without tokenising the
@@ -92,7 +104,10 @@ pub(crate) fn may_contain_extension(sql: &str) -> bool {
     };
     h.iter().enumerate().any(|(i, &b)| match b | 0x20 {
         b'a' => at(i, b"ALTER"),
-        b'r' => at(i, b"RANDOM") || at(i, b"READONLY"),
+        b'r' => at(i, b"RANDOM") || at(i, b"READONLY") || at(i, b"REINDEX"),
+        b'd' => at(i, b"DROP"),
+        b'l' => at(i, b"LIBSQL_VECTOR_IDX"),
+        _ if b == b'_' => at(i, b"_BASALT_VECTOR_"),
         _ => false,
     })
 }
@@ -105,6 +120,10 @@ pub(crate) fn recognize(sql: &str) -> Result<Option<Extension>> {
         true
     } else if keyword.eq_ignore_ascii_case("CREATE") {
         contains_word_ci(sql, "RANDOM")
+            || contains_word_ci(sql, "LIBSQL_VECTOR_IDX")
+            || contains_word_ci(sql, "_BASALT_VECTOR_")
+    } else if keyword.eq_ignore_ascii_case("DROP") || keyword.eq_ignore_ascii_case("REINDEX") {
+        true
     } else if keyword.eq_ignore_ascii_case("BEGIN") {
         contains_word_ci(sql, "READONLY")
     } else {
@@ -118,6 +137,18 @@ pub(crate) fn recognize(sql: &str) -> Result<Option<Extension>> {
 
 fn recognize_slow(sql: &str) -> Result<Option<Extension>> {
     let tokens = token::significant(sql);
+    // A trigger's body holds `;`s: it is one statement up to its final `END`.
+    if tokens.first().is_some_and(|t| t.is_word(sql, "CREATE")) {
+        let end = tokens.len()
+            - tokens
+                .iter()
+                .rev()
+                .take_while(|t| t.kind == Kind::Semi)
+                .count();
+        if let Some(trigger) = vector_index::parse_trigger(sql, &tokens[..end]) {
+            return Ok(Some(Extension::MaintenanceTrigger(trigger)));
+        }
+    }
     // Only the first statement is looked at; text after it makes the call fail the way
     // a multi-statement string fails for ordinary SQL.
     let stmt_end = tokens
@@ -128,7 +159,15 @@ fn recognize_slow(sql: &str) -> Result<Option<Extension>> {
     let extension = if stmt.first().is_some_and(|t| t.is_word(sql, "ALTER")) {
         alter_column::parse(sql, stmt)?.map(Extension::AlterColumn)
     } else if stmt.first().is_some_and(|t| t.is_word(sql, "CREATE")) {
-        random_rowid::parse(sql, stmt)?.map(Extension::RandomRowid)
+        match vector_index::parse_create(sql, stmt)? {
+            Some(create) => Some(Extension::CreateVectorIndex(create)),
+            None => random_rowid::parse(sql, stmt)?.map(Extension::RandomRowid),
+        }
+    } else if stmt
+        .first()
+        .is_some_and(|t| t.is_word(sql, "DROP") || t.is_word(sql, "REINDEX"))
+    {
+        vector_index::parse_ddl(sql, stmt).map(Extension::VectorDdl)
     } else {
         begin_readonly(sql, stmt).map(Extension::BeginReadonly)
     };
@@ -161,7 +200,14 @@ pub(crate) fn execute(
     ext: &Extension,
     params: &Params,
 ) -> Result<QueryResult> {
-    if !params.is_empty() && !matches!(ext, Extension::BeginReadonly(_)) {
+    if !params.is_empty()
+        && !matches!(
+            ext,
+            Extension::BeginReadonly(_)
+                | Extension::VectorDdl(_)
+                | Extension::MaintenanceTrigger(_)
+        )
+    {
         return Err(Error::TooManyParameters {
             expected: 0,
             given: match params {
@@ -177,6 +223,19 @@ pub(crate) fn execute(
         Extension::BeginReadonly(stock) => {
             let mut stmt = conn.prepare_cached(stock)?;
             return query::run(conn, &mut stmt, params, &mut |_| Ok(()), true);
+        }
+        Extension::CreateVectorIndex(create) => create.apply(conn)?,
+        Extension::VectorDdl(ddl) => {
+            if !ddl.apply(conn)? {
+                let mut stmt = conn.prepare(&ddl.stock)?;
+                return query::run(conn, &mut stmt, params, &mut |_| Ok(()), true);
+            }
+        }
+        Extension::MaintenanceTrigger(trigger) => {
+            if !trigger.apply(conn)? {
+                let mut stmt = conn.prepare(trigger.stock())?;
+                return query::run(conn, &mut stmt, params, &mut |_| Ok(()), true);
+            }
         }
     }
     Ok(QueryResult {
@@ -197,6 +256,12 @@ pub(crate) fn describe(conn: &rusqlite::Connection, ext: &Extension) -> Result<S
             let stmt = conn.prepare_cached(stock)?;
             return Ok(query::describe(&stmt));
         }
+        Extension::CreateVectorIndex(create) => create.check()?,
+        Extension::VectorDdl(ddl) => {
+            let stmt = conn.prepare(&ddl.stock)?;
+            return Ok(query::describe(&stmt));
+        }
+        Extension::MaintenanceTrigger(_) => {}
     }
     Ok(StatementInfo {
         params: Vec::new(),
@@ -292,6 +357,8 @@ mod tests {
             "ALTER TABLE t RENAME COLUMN a TO b",
             "CREATE TABLE t(random, rowid_x)",
             "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 'RANDOM ROWID'; END",
+            "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT '_basalt_vector_'; END",
+            "CREATE INDEX i ON t (a) WHERE b = 'libsql_vector_idx'",
             "BEGIN",
             "BEGIN IMMEDIATE",
             "SELECT 'BEGIN READONLY'",

@@ -18,8 +18,9 @@
 
 pub(crate) mod convert;
 pub(crate) mod distance;
-mod error;
+pub(crate) mod error;
 mod functions;
+pub(crate) mod index;
 pub(crate) mod text;
 pub(crate) mod types;
 pub(crate) mod value;
@@ -33,7 +34,11 @@ pub(crate) use types::{MAX_DIMS, VectorType};
 #[allow(unused_imports)]
 pub(crate) use value::Vector;
 
-/// Registers the vector SQL functions on a connection.
-pub(crate) fn register(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
-    functions::register(conn)
+/// Registers the vector SQL functions, the index functions and `vector_top_k` on a
+/// connection. The returned runtime must be released before the connection closes.
+pub(crate) fn register(
+    conn: &rusqlite::Connection,
+) -> rusqlite::Result<std::sync::Arc<index::Runtime>> {
+    functions::register(conn)?;
+    index::sql::register(conn)
 }

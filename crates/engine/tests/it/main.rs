@@ -8,6 +8,7 @@ mod replication;
 mod sql_extensions;
 mod stock_alter;
 mod vector;
+mod vector_index;
 
 use basalt_engine::{Connection, OpenOptions, Params, Value};
 
