@@ -9,14 +9,14 @@
 //!
 //! ```sql
 //! CREATE TRIGGER "_basalt_vector_<idx>_insert" AFTER INSERT ON t FOR EACH ROW
-//!   BEGIN SELECT basalt_vector_index_insert('main', '<idx>', new.rowid, new.col); END;
+//!   BEGIN SELECT libsql_vector_idx('basalt:insert', 'main', '<idx>', new.rowid, new.col); END;
 //! CREATE TRIGGER "_basalt_vector_<idx>_delete" AFTER DELETE ON t FOR EACH ROW
 //!   WHEN old.col IS NOT NULL
-//!   BEGIN SELECT basalt_vector_index_delete('main', '<idx>', old.rowid); END;
+//!   BEGIN SELECT libsql_vector_idx('basalt:delete', 'main', '<idx>', old.rowid); END;
 //! CREATE TRIGGER "_basalt_vector_<idx>_update" AFTER UPDATE ON t FOR EACH ROW
 //!   WHEN old.rowid IS NOT new.rowid OR old.col IS NOT new.col
-//!   BEGIN SELECT basalt_vector_index_delete('main', '<idx>', old.rowid);
-//!         SELECT basalt_vector_index_insert('main', '<idx>', new.rowid, new.col); END;
+//!   BEGIN SELECT libsql_vector_idx('basalt:delete', 'main', '<idx>', old.rowid);
+//!         SELECT libsql_vector_idx('basalt:insert', 'main', '<idx>', new.rowid, new.col); END;
 //! ```
 //!
 //! and back-fills the existing rows. The insert trigger has no `WHEN new.col IS NOT
@@ -35,6 +35,7 @@ use super::{in_transaction, sql_error};
 use crate::error::{Error, Result};
 use crate::vector::VectorType;
 use crate::vector::index::store::{META_TABLE_SQL, Store};
+use crate::vector::index::sql::{DELETE_MARKER, INSERT_MARKER};
 use crate::vector::index::{IndexError, params};
 
 /// A parsed `CREATE INDEX … libsql_vector_idx(…)`.
@@ -503,27 +504,28 @@ fn create_triggers(
     let s = quote_id(schema);
     let (t, c) = (quote_id(table), quote_id(column));
     let (ls, li) = (sql_string(schema), sql_string(index));
+    let (ins, del) = (sql_string(INSERT_MARKER), sql_string(DELETE_MARKER));
     let bodies = [
         (
             "insert",
             format!(
                 "AFTER INSERT ON {t} FOR EACH ROW BEGIN \
-                 SELECT basalt_vector_index_insert({ls}, {li}, new.{k}, new.{c}); END"
+                 SELECT libsql_vector_idx({ins}, {ls}, {li}, new.{k}, new.{c}); END"
             ),
         ),
         (
             "delete",
             format!(
                 "AFTER DELETE ON {t} FOR EACH ROW WHEN old.{c} IS NOT NULL BEGIN \
-                 SELECT basalt_vector_index_delete({ls}, {li}, old.{k}); END"
+                 SELECT libsql_vector_idx({del}, {ls}, {li}, old.{k}); END"
             ),
         ),
         (
             "update",
             format!(
                 "AFTER UPDATE ON {t} FOR EACH ROW WHEN old.{k} IS NOT new.{k} OR old.{c} IS NOT new.{c} BEGIN \
-                 SELECT basalt_vector_index_delete({ls}, {li}, old.{k}); \
-                 SELECT basalt_vector_index_insert({ls}, {li}, new.{k}, new.{c}); END"
+                 SELECT libsql_vector_idx({del}, {ls}, {li}, old.{k}); \
+                 SELECT libsql_vector_idx({ins}, {ls}, {li}, new.{k}, new.{c}); END"
             ),
         ),
     ];
@@ -551,9 +553,10 @@ fn rebuild(conn: &rusqlite::Connection, schema: &str, index: &str) -> Result<()>
     }
     let c = quote_id(&column);
     let k = key_spec(conn, schema, &table)?.expr;
+    let ins = sql_string(INSERT_MARKER);
     conn.query_row(
         &format!(
-            "SELECT count(basalt_vector_index_insert(?1, ?2, {k}, {c})) FROM {}.{} WHERE {c} IS NOT NULL",
+            "SELECT count(libsql_vector_idx({ins}, ?1, ?2, {k}, {c})) FROM {}.{} WHERE {c} IS NOT NULL",
             quote_id(schema),
             quote_id(&table)
         ),

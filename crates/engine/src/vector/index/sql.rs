@@ -145,38 +145,24 @@ pub(crate) fn register(conn: &rusqlite::Connection) -> rusqlite::Result<Arc<Runt
     let deterministic = FunctionFlags::SQLITE_UTF8
         | FunctionFlags::SQLITE_DETERMINISTIC
         | FunctionFlags::SQLITE_INNOCUOUS;
-    // The index expression's value: NULL, so the B-tree SQLite keeps for the index holds
-    // only (NULL, rowid) entries. libSQL keeps that B-tree empty; Basalt rebuilds it when
-    // it adopts a libSQL file (see frontend::vector_index::adopt).
-    conn.create_scalar_function("libsql_vector_idx", -1, deterministic, |_| Ok(Null))?;
-    // Side effects: neither deterministic nor direct-only, since they run from triggers.
+    // One function serves two purposes. As the index expression (`libsql_vector_idx(col,
+    // 'k=v', …)`) it returns NULL, so the B-tree SQLite keeps for the index holds only
+    // (NULL, rowid) entries (libSQL keeps that B-tree empty; Basalt rebuilds it when it
+    // adopts a libSQL file, see frontend::vector_index::adopt). Called by the maintenance
+    // triggers with a marker first argument, it updates the graph. libSQL's function of
+    // the same name returns its first argument, so in a libSQL engine the triggers are
+    // harmless no-ops and libSQL maintains the index itself.
+    let r = Arc::clone(&rt);
+    conn.create_scalar_function("libsql_vector_idx", -1, deterministic, move |ctx| {
+        match Maintenance::of(ctx) {
+            Some(Maintenance::Insert) => maintain_insert(&r, ctx)?,
+            Some(Maintenance::Delete) => maintain_delete(&r, ctx)?,
+            None => {}
+        }
+        Ok(Null)
+    })?;
+    // Side effects (it reads through the runtime's statements): not deterministic.
     let effects = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_INNOCUOUS;
-    let r = Arc::clone(&rt);
-    conn.create_scalar_function("basalt_vector_index_insert", 4, effects, move |ctx| {
-        let (schema, name) = names(ctx)?;
-        let key = ctx.get_raw(2);
-        r.with(|c| {
-            let g = open(c, &schema, &name)?;
-            if matches!(ctx.get_raw(3), ValueRef::Null) {
-                // A NULL vector is not indexed; an old node under this key (left by a
-                // REPLACE, which fires no delete trigger) goes.
-                g.delete_row(key)?;
-                return Ok(());
-            }
-            let v = column_vector(ctx.get_raw(3), &g.store.params, Purpose::Insert)?;
-            g.insert_row(key, &v)
-        })
-        .map_err(IndexError::into_sqlite)?;
-        Ok(Null)
-    })?;
-    let r = Arc::clone(&rt);
-    conn.create_scalar_function("basalt_vector_index_delete", 3, effects, move |ctx| {
-        let (schema, name) = names(ctx)?;
-        let key = ctx.get_raw(2);
-        r.with(|c| open(c, &schema, &name)?.delete_row(key))
-            .map_err(IndexError::into_sqlite)?;
-        Ok(Null)
-    })?;
     let r = Arc::clone(&rt);
     conn.create_scalar_function("basalt_vector_index_check", 1, effects, move |ctx| {
         let full: String = ctx.get(0)?;
@@ -188,6 +174,56 @@ pub(crate) fn register(conn: &rusqlite::Connection) -> rusqlite::Result<Arc<Runt
     Ok(rt)
 }
 
+/// First argument of `libsql_vector_idx` when a maintenance trigger calls it:
+/// `libsql_vector_idx('basalt:insert', schema, index, key, vector)`.
+pub(crate) const INSERT_MARKER: &str = "basalt:insert";
+/// `libsql_vector_idx('basalt:delete', schema, index, key)`.
+pub(crate) const DELETE_MARKER: &str = "basalt:delete";
+
+/// What a maintenance trigger asks `libsql_vector_idx` to do.
+enum Maintenance {
+    Insert,
+    Delete,
+}
+
+impl Maintenance {
+    fn of(ctx: &Context<'_>) -> Option<Maintenance> {
+        let ValueRef::Text(marker) = ctx.get_raw(0) else {
+            return None;
+        };
+        match (marker, ctx.len()) {
+            (m, 5) if m == INSERT_MARKER.as_bytes() => Some(Maintenance::Insert),
+            (m, 4) if m == DELETE_MARKER.as_bytes() => Some(Maintenance::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// Adds (or replaces) the node of key `ctx[3]` with vector `ctx[4]`.
+fn maintain_insert(rt: &Runtime, ctx: &Context<'_>) -> rusqlite::Result<()> {
+    let (schema, name) = names(ctx)?;
+    let key = ctx.get_raw(3);
+    rt.with(|c| {
+        let g = open(c, &schema, &name)?;
+        if matches!(ctx.get_raw(4), ValueRef::Null) {
+            // A NULL vector is not indexed; an old node under this key (left by a
+            // REPLACE, which fires no delete trigger) goes.
+            return g.delete_row(key).map(|_| ());
+        }
+        let v = column_vector(ctx.get_raw(4), &g.store.params, Purpose::Insert)?;
+        g.insert_row(key, &v)
+    })
+    .map_err(IndexError::into_sqlite)
+}
+
+/// Removes the node of key `ctx[3]`.
+fn maintain_delete(rt: &Runtime, ctx: &Context<'_>) -> rusqlite::Result<()> {
+    let (schema, name) = names(ctx)?;
+    let key = ctx.get_raw(3);
+    rt.with(|c| open(c, &schema, &name)?.delete_row(key).map(|_| ()))
+        .map_err(IndexError::into_sqlite)
+}
+
 fn names(ctx: &Context<'_>) -> rusqlite::Result<(String, String)> {
-    Ok((ctx.get(0)?, ctx.get(1)?))
+    Ok((ctx.get(1)?, ctx.get(2)?))
 }
