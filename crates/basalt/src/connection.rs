@@ -8,6 +8,8 @@ use crate::error::{Error, Result};
 use crate::local::LocalConnection;
 use crate::params::IntoParams;
 use crate::remote::RemoteConnection;
+use crate::replica::ReplicaConnection;
+use crate::replication::Route;
 use crate::rows::{Column, LazyColumns, Row, Rows};
 use crate::transaction::{Transaction, TransactionBehavior};
 
@@ -23,6 +25,7 @@ pub struct Connection {
 enum Backend {
     Local(LocalConnection),
     Remote(RemoteConnection),
+    Replica(ReplicaConnection),
 }
 
 impl Connection {
@@ -38,10 +41,17 @@ impl Connection {
         }
     }
 
+    pub(crate) fn replica(conn: ReplicaConnection) -> Connection {
+        Connection {
+            backend: Backend::Replica(conn),
+        }
+    }
+
     async fn run(&self, sql: &str, params: &Params) -> Result<QueryResult> {
         match &self.backend {
             Backend::Local(c) => Ok(c.lock().execute(sql, params)?),
             Backend::Remote(c) => c.execute(sql, params).await,
+            Backend::Replica(c) => c.execute(sql, params).await,
         }
     }
 
@@ -53,34 +63,20 @@ impl Connection {
     /// Runs one statement and returns its rows.
     pub async fn query(&self, sql: &str, params: impl IntoParams) -> Result<Rows> {
         let params = params.into_params();
-        match &self.backend {
-            Backend::Local(c) => {
-                let mut values = Vec::new();
-                let (mut width, mut rows) = (0, 0);
-                c.lock().query_with(sql, &params, |row| {
-                    width = row.len();
-                    rows += 1;
-                    values.extend(row);
-                    Ok(())
-                })?;
-                if rows == 0 {
-                    width = c.lock().describe(sql).map_or(0, |info| info.columns.len());
-                }
-                let (conn, sql) = (c.clone(), sql.to_owned());
-                let columns =
-                    LazyColumns::later(move || conn.lock().columns(&sql).unwrap_or_default());
-                Ok(Rows::from_flat(columns, width, rows, values))
-            }
-            Backend::Remote(c) => {
-                let result = c.execute(sql, &params).await?;
-                let width = result.columns.len();
-                Ok(Rows::new(
-                    LazyColumns::known(result.columns),
-                    width,
-                    result.rows,
-                ))
-            }
-        }
+        let result = match &self.backend {
+            Backend::Local(c) => return local_query(c, sql, &params),
+            Backend::Remote(c) => c.execute(sql, &params).await?,
+            Backend::Replica(c) => match c.route(sql) {
+                Route::Local => return local_query(c.local(), sql, &params),
+                Route::Primary => c.forward(sql, &params).await?,
+            },
+        };
+        let width = result.columns.len();
+        Ok(Rows::new(
+            LazyColumns::known(result.columns),
+            width,
+            result.rows,
+        ))
     }
 
     /// Runs every statement in `sql` (no parameters), returning each one's rows. A remote
@@ -93,6 +89,7 @@ impl Connection {
                 Ok(())
             })?,
             Backend::Remote(c) => c.execute_batch(sql).await?,
+            Backend::Replica(c) => results.extend(c.execute_script(sql).await?),
         }
         Ok(BatchRows { results })
     }
@@ -102,6 +99,7 @@ impl Connection {
         let columns = match &self.backend {
             Backend::Local(c) => c.lock().columns(sql)?,
             Backend::Remote(c) => c.columns(sql).await?,
+            Backend::Replica(c) => c.columns(sql).await?,
         };
         Ok(Statement {
             conn: self.clone(),
@@ -130,6 +128,7 @@ impl Connection {
         match &self.backend {
             Backend::Local(c) => c.lock().is_autocommit(),
             Backend::Remote(c) => c.is_autocommit(),
+            Backend::Replica(c) => c.is_autocommit(),
         }
     }
 
@@ -138,6 +137,7 @@ impl Connection {
         match &self.backend {
             Backend::Local(c) => c.lock().changes(),
             Backend::Remote(c) => c.changes(),
+            Backend::Replica(c) => c.changes(),
         }
     }
 
@@ -146,6 +146,7 @@ impl Connection {
         match &self.backend {
             Backend::Local(c) => c.lock().total_changes(),
             Backend::Remote(c) => c.total_changes(),
+            Backend::Replica(c) => c.total_changes(),
         }
     }
 
@@ -154,6 +155,7 @@ impl Connection {
         match &self.backend {
             Backend::Local(c) => c.lock().last_insert_rowid(),
             Backend::Remote(c) => c.last_insert_rowid(),
+            Backend::Replica(c) => c.last_insert_rowid(),
         }
     }
 
@@ -174,6 +176,16 @@ impl Connection {
                     });
                 }
             }
+            Backend::Replica(c) => {
+                if !c.in_remote_transaction() {
+                    let _ = c.local().lock().execute("ROLLBACK", &Params::None);
+                } else if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                    let c = c.clone();
+                    runtime.spawn(async move {
+                        let _ = c.forward("ROLLBACK", &Params::None).await;
+                    });
+                }
+            }
         }
     }
 
@@ -181,10 +193,29 @@ impl Connection {
     pub fn interrupt(&self) -> Result<()> {
         match &self.backend {
             Backend::Local(c) => c.interrupt(),
+            Backend::Replica(c) => c.local().interrupt(),
             Backend::Remote(_) => {}
         }
         Ok(())
     }
+}
+
+/// Runs a query on a local engine connection, streaming its rows into one buffer.
+fn local_query(c: &LocalConnection, sql: &str, params: &Params) -> Result<Rows> {
+    let mut values = Vec::new();
+    let (mut width, mut rows) = (0, 0);
+    c.lock().query_with(sql, params, |row| {
+        width = row.len();
+        rows += 1;
+        values.extend(row);
+        Ok(())
+    })?;
+    if rows == 0 {
+        width = c.lock().describe(sql).map_or(0, |info| info.columns.len());
+    }
+    let (conn, sql) = (c.clone(), sql.to_owned());
+    let columns = LazyColumns::later(move || conn.lock().columns(&sql).unwrap_or_default());
+    Ok(Rows::from_flat(columns, width, rows, values))
 }
 
 /// The results of [`Connection::execute_batch`], one per statement.

@@ -51,6 +51,26 @@ pub enum Error {
     /// The HTTP request failed (connection refused, reset, timeout, …).
     #[error("HTTP request failed: {0}")]
     Http(#[source] reqwest::Error),
+    /// The primary answered a replication or write-forwarding call with a gRPC error
+    /// status (e.g. 16 UNAUTHENTICATED, 7 PERMISSION_DENIED for a refused write).
+    #[error("the primary answered with gRPC status {code}: {message}")]
+    Grpc {
+        /// The gRPC status code.
+        code: i32,
+        /// The status message.
+        message: String,
+    },
+    /// An embedded replica could not apply what the primary sent (bad frame, checksum
+    /// or numbering gap) or could not open or write its file. Nothing of the rejected
+    /// transaction was applied.
+    #[error("replica: {0}")]
+    Replication(#[from] basalt_engine::replication::ReplicationError),
+    /// A sync was cut short because the async runtime is shutting down.
+    #[error("the sync was cancelled: the runtime is shutting down")]
+    Cancelled,
+    /// `sync()` was called on a database that is not an embedded replica.
+    #[error("sync is only available on embedded replicas")]
+    SyncNotSupported,
 }
 
 impl Error {

@@ -17,10 +17,13 @@
 //! ```
 //!
 //! A [`Database`] is chosen by its builder; every mode hands out the same [`Connection`]
-//! type. Today the local mode exists: it runs SQLite on the calling thread (as the
-//! `libsql` crate's local mode does), so its async methods complete without yielding.
-//! Remote and embedded-replica modes will slot in behind the same `Connection` through
-//! its private backend enum.
+//! type:
+//! - [`Builder::new_local`]: SQLite on the calling thread (as the `libsql` crate's local
+//!   mode does), so its async methods complete without yielding;
+//! - [`Builder::new_remote`]: a Basalt or libSQL server over Hrana 3 HTTP;
+//! - [`Builder::new_remote_replica`]: an embedded replica, a local file kept in sync
+//!   with a primary over libSQL's replication protocol ([`replication`]); reads run
+//!   locally, writes are forwarded to the primary.
 #![warn(missing_docs)]
 
 mod builder;
@@ -29,14 +32,17 @@ mod error;
 mod local;
 mod params;
 mod remote;
+mod replica;
+pub mod replication;
 mod rows;
 mod transaction;
 
 pub use basalt_engine::Value;
-pub use builder::{Builder, Database, LocalBuilder, RemoteBuilder};
+pub use builder::{Builder, Database, LocalBuilder, RemoteBuilder, RemoteReplicaBuilder};
 pub use connection::{BatchRows, Connection, Statement};
 pub use error::{Error, Result};
 pub use params::{IntoParams, Params};
+pub use replication::Replicated;
 pub use rows::{Column, FromValue, Row, Rows, ValueType};
 pub use transaction::{Transaction, TransactionBehavior};
 

@@ -41,6 +41,32 @@ pub struct ServeArgs {
     /// last commits but never corrupts) or `full` (sync every commit).
     #[arg(long, env = "BASALT_SYNCHRONOUS", default_value = "normal", value_parser = ["off", "normal", "full"])]
     pub synchronous: String,
+
+    /// Do not keep a replication log: embedded replicas cannot sync from this server
+    /// (writes forwarded with proxy.Proxy still work).
+    #[arg(long, env = "BASALT_NO_REPLICATION_LOG")]
+    pub no_replication_log: bool,
+
+    /// Compact the replication log into a snapshot once it passes about this many
+    /// megabytes.
+    #[arg(long, env = "BASALT_MAX_LOG_SIZE", default_value_t = 200)]
+    pub max_log_size: u64,
+
+    /// Also serve native gRPC (replication services, h2c) on this address, as sqld's
+    /// `--grpc-listen-addr`. The user HTTP port serves them in any case.
+    #[arg(long, env = "BASALT_GRPC_LISTEN_ADDR")]
+    pub grpc_listen_addr: Option<SocketAddr>,
+
+    /// Run as a read replica of the Basalt (or sqld) primary at this URL
+    /// (`http://host:port`): the data directory holds a replica of its database, kept
+    /// current by streaming its replication log; reads are answered locally, writes are
+    /// forwarded to the primary.
+    #[arg(long, env = "BASALT_PRIMARY_URL", value_name = "URL")]
+    pub primary: Option<String>,
+
+    /// Auth token sent to the primary (with --primary).
+    #[arg(long, env = "BASALT_PRIMARY_AUTH_TOKEN", default_value = "", hide_env_values = true)]
+    pub primary_auth_token: String,
 }
 
 impl ServeArgs {
@@ -57,6 +83,15 @@ impl ServeArgs {
         config.stream_idle_timeout = std::time::Duration::from_secs(self.stream_idle_timeout);
         config.max_request_bytes = self.max_request_bytes;
         config.write_wait = std::time::Duration::from_secs(self.write_wait);
+        anyhow::ensure!(
+            self.max_log_size >= 1,
+            "--max-log-size must be at least 1 (MB)"
+        );
+        config.replication_log = !self.no_replication_log;
+        config.max_log_size = self.max_log_size.saturating_mul(1 << 20);
+        config.grpc_listen_addr = self.grpc_listen_addr;
+        config.primary_url = self.primary.clone();
+        config.primary_auth_token = self.primary_auth_token.clone();
         config.synchronous = match self.synchronous.as_str() {
             "off" => Synchronous::Off,
             "full" => Synchronous::Full,
@@ -82,8 +117,12 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         let server = basalt_server::Server::open(config).await?;
         let database = std::fs::canonicalize(server.database_path())
             .unwrap_or_else(|_| server.database_path().to_path_buf());
+        let role = match &args.primary {
+            Some(primary) => format!(", replica of {primary}"),
+            None => String::new(),
+        };
         println!(
-            "Basalt {} listening on http://{addr} (database: {}, auth: off — anyone who can reach this address can read and write)",
+            "Basalt {} listening on http://{addr} (database: {}{role}, auth: off — anyone who can reach this address can read and write)",
             env!("CARGO_PKG_VERSION"),
             database.display()
         );

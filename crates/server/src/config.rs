@@ -24,6 +24,22 @@ pub struct Config {
     pub max_request_bytes: usize,
     /// Largest response for one request, in bytes (`RESPONSE_TOO_LARGE` past it).
     pub max_response_bytes: usize,
+    /// Keep a replication log for every database and serve it to replicas
+    /// (`wal_log.ReplicationLog`); off, only `proxy.Proxy` is served.
+    pub replication_log: bool,
+    /// The log is compacted into a snapshot once it passes about this many bytes
+    /// (`--max-log-size`, as sqld's).
+    pub max_log_size: u64,
+    /// A separate listener for native gRPC (h2c), besides the user port.
+    pub grpc_listen_addr: Option<std::net::SocketAddr>,
+    /// How long a `proxy.Proxy` client connection may sit idle before it is rolled back
+    /// and dropped.
+    pub proxy_idle_timeout: Duration,
+    /// Run as a read replica of the primary at this URL (`http://host:port`): serve a
+    /// replica of its database, forward writes to it.
+    pub primary_url: Option<String>,
+    /// Bearer token sent to the primary (empty for none).
+    pub primary_auth_token: String,
 }
 
 impl Config {
@@ -37,6 +53,12 @@ impl Config {
             synchronous: Synchronous::Normal,
             max_request_bytes: 32 << 20,
             max_response_bytes: 10 << 20,
+            replication_log: true,
+            max_log_size: 200 << 20,
+            grpc_listen_addr: None,
+            proxy_idle_timeout: Duration::from_secs(30),
+            primary_url: None,
+            primary_auth_token: String::new(),
         }
     }
 

@@ -18,6 +18,18 @@ pub struct Metrics {
     pub streams_opened: AtomicU64,
     /// HTTP streams dropped after idling past the timeout.
     pub streams_expired: AtomicU64,
+    /// Log frames sent to replicas (`BatchLogEntries`, `LogEntries`).
+    pub frames_served: AtomicU64,
+    /// Snapshot frames sent to replicas.
+    pub snapshot_frames_served: AtomicU64,
+    /// `wal_log.ReplicationLog` calls.
+    pub replication_requests: AtomicU64,
+    /// `proxy.Proxy` `Execute` calls.
+    pub proxy_executes: AtomicU64,
+    /// Proxy client connections dropped after idling past the timeout.
+    pub proxy_clients_expired: AtomicU64,
+    /// Statements a read replica forwarded to its primary.
+    pub forwarded_statements: AtomicU64,
 }
 
 impl Metrics {
@@ -64,6 +76,36 @@ impl Metrics {
                 "HTTP streams expired after idling.",
                 &self.streams_expired,
             ),
+            (
+                "basalt_forwarded_statements_total",
+                "Statements a read replica forwarded to its primary.",
+                &self.forwarded_statements,
+            ),
+            (
+                "basalt_replication_frames_served_total",
+                "Replication log frames sent to replicas.",
+                &self.frames_served,
+            ),
+            (
+                "basalt_replication_snapshot_frames_served_total",
+                "Snapshot frames sent to replicas.",
+                &self.snapshot_frames_served,
+            ),
+            (
+                "basalt_replication_requests_total",
+                "wal_log.ReplicationLog calls.",
+                &self.replication_requests,
+            ),
+            (
+                "basalt_proxy_executes_total",
+                "proxy.Proxy Execute calls.",
+                &self.proxy_executes,
+            ),
+            (
+                "basalt_proxy_clients_expired_total",
+                "Proxy client connections rolled back after idling.",
+                &self.proxy_clients_expired,
+            ),
         ];
         let mut out = String::new();
         for (name, help, value) in counters {
@@ -74,5 +116,13 @@ impl Metrics {
             );
         }
         out
+    }
+
+    /// Appends one gauge to a Prometheus text exposition.
+    pub fn render_gauge(out: &mut String, name: &str, help: &str, value: u64) {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+        );
     }
 }

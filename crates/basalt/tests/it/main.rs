@@ -1,4 +1,6 @@
-//! SDK integration tests, local mode, on real files.
+//! SDK integration tests, on real files and real sockets.
 
 mod local;
 mod remote;
+mod replica;
+mod replica_protocol;

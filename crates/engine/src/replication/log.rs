@@ -3,10 +3,14 @@
 //!
 //! Capture runs in `sqlite3_wal_hook`, which SQLite calls on the committing connection
 //! after each commit, inside the call that committed: the hook reads the new committed
-//! frames from the `-wal` file, appends them to the newest segment and fsyncs it, so the
-//! commit returns only once its frames are durable in the log. If that fails, the
-//! committing call fails too, and the frames (still in the WAL) are captured by the next
-//! commit or the next open.
+//! frames from the `-wal` file and appends them to the newest segment. By default it
+//! also fsyncs the segment, so the commit returns only once its frames are durable in the
+//! log. With [`LogConfig::group_commit`] the hook only appends, and the committer calls
+//! [`ReplicationLog::sync_through`] after releasing its locks: one `fdatasync` then covers
+//! every frame appended so far, shared by every committer waiting meanwhile. Either way,
+//! readers ([`ReplicationLog::read_from`], [`ReplicationLog::last_frame_no`], snapshots)
+//! never see past the durable end. If capture fails, the committing call fails too, and
+//! the frames (still in the WAL) are captured by the next commit or the next open.
 //!
 //! Invariants:
 //! * The log holds, in WAL order, every committed frame of the WAL up to its cursor
@@ -18,6 +22,9 @@
 //!   off; every connection that writes to the database must be attached.
 //! * Segments are cut only after a commit frame; frame numbers continue across
 //!   segments, snapshots, WAL restarts and process restarts.
+//! * Everything below the durable end has been fsynced; a segment is fsynced before it
+//!   is sealed and before the WAL is checkpointed, so sealed segments, snapshots and the
+//!   frames a checkpoint removes from the WAL are always durable in the log.
 
 use std::fs::{self, File};
 use std::os::unix::fs::FileExt;
@@ -77,6 +84,11 @@ pub struct LogConfig {
     /// Compact in the committing thread right after a segment is sealed. Turn off to
     /// call [`ReplicationLog::compact`] from a background thread instead.
     pub auto_compact: bool,
+    /// Group commit: the commit hook appends without `fdatasync`, and committers make
+    /// their frames durable with [`ReplicationLog::sync_through`] once they have released
+    /// their locks, sharing one `fdatasync` among all waiting committers. Off: every
+    /// commit is fsynced inside the committing call.
+    pub group_commit: bool,
 }
 
 impl Default for LogConfig {
@@ -86,6 +98,7 @@ impl Default for LogConfig {
             checkpoint_frames: 1000,
             retain_sealed_segments: 1,
             auto_compact: true,
+            group_commit: false,
         }
     }
 }
@@ -118,8 +131,12 @@ impl std::fmt::Debug for ReplicationLog {
 
 struct Shared {
     state: Mutex<State>,
-    /// Signalled after every append, for replicas waiting for new frames.
+    /// Signalled whenever the durable end moves, for replicas waiting for new frames.
     appended: Condvar,
+    /// True while a group-commit `fdatasync` runs outside `state`.
+    syncing: Mutex<bool>,
+    /// Signalled when such a sync ends.
+    synced: Condvar,
     /// Serialises compactions, which do their heavy work without `state` held.
     compacting: Mutex<()>,
 }
@@ -127,6 +144,12 @@ struct Shared {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lock_syncing(&self) -> MutexGuard<'_, bool> {
+        self.syncing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -141,9 +164,13 @@ struct State {
     snapshot: Option<SnapshotState>,
     sealed: Vec<SegmentState>,
     active: SegmentState,
-    active_file: File,
+    /// Shared so that a group-commit sync can run without holding `state`.
+    active_file: Arc<File>,
     /// The next frame number to write.
     next: FrameNo,
+    /// Frames below this are fsynced: what replicas may read. Equal to `next` except
+    /// between a group-commit append and the sync after it.
+    durable: FrameNo,
     last_checksum: u64,
     wal: WalCursor,
     /// Holds SQLite's write lock while the log checkpoints (`BEGIN IMMEDIATE`), and reads
@@ -172,12 +199,15 @@ impl ReplicationLog {
             shared: Arc::new(Shared {
                 state: Mutex::new(state),
                 appended: Condvar::new(),
+                syncing: Mutex::new(false),
+                synced: Condvar::new(),
                 compacting: Mutex::new(()),
             }),
         };
         {
             let mut state = log.shared.lock();
             state.capture(None)?;
+            state.sync_active()?;
         }
         log.shared.appended.notify_all();
         Ok(log)
@@ -232,16 +262,103 @@ impl ReplicationLog {
         LogId(self.shared.lock().log_id)
     }
 
-    /// The number the next captured frame will get (the number of frames ever logged).
+    /// The number the next captured frame will get (the number of frames ever appended,
+    /// durable or not yet).
     pub fn next_frame_no(&self) -> FrameNo {
         self.shared.lock().next
     }
 
-    /// The last committed frame, or `None` for an empty log (what `Hello` reports as
-    /// `current_replication_index`).
+    /// The last durable committed frame, or `None` for an empty log (what `Hello`
+    /// reports as `current_replication_index`).
     pub fn last_frame_no(&self) -> Option<FrameNo> {
-        let next = self.shared.lock().next;
-        next.0.checked_sub(1).map(FrameNo)
+        let durable = self.shared.lock().durable;
+        durable.0.checked_sub(1).map(FrameNo)
+    }
+
+    /// The number after the last durable frame (equal to [`next_frame_no`](Self::next_frame_no)
+    /// unless group-commit appends are waiting for their sync).
+    pub fn durable_frame_no(&self) -> FrameNo {
+        self.shared.lock().durable
+    }
+
+    /// Bytes of segment and snapshot files the log holds (for metrics and for deciding
+    /// when to compact).
+    pub fn size_bytes(&self) -> u64 {
+        let state = self.shared.lock();
+        let snapshot = state.snapshot.as_ref().map_or(0, |s| {
+            snapshot::SNAPSHOT_HEADER_SIZE + u64::from(s.frame_count) * segment::RECORD_SIZE as u64
+        });
+        snapshot
+            + state
+                .sealed
+                .iter()
+                .chain(std::iter::once(&state.active))
+                .map(SegmentState::len_bytes)
+                .sum::<u64>()
+    }
+
+    /// Sealed segments waiting to be compacted (more than `retain_sealed_segments`).
+    pub fn needs_compaction(&self) -> bool {
+        let state = self.shared.lock();
+        state.sealed.len() > state.config.retain_sealed_segments
+    }
+
+    /// Makes every frame up to and including `frame_no` durable (frames not appended yet
+    /// are not waited for). With group commit, one `fdatasync` covers every frame
+    /// appended when it starts, and committers arriving while it runs wait for it and
+    /// share the next one. Returns at once when the frames are durable already (always
+    /// the case without group commit).
+    pub fn sync_through(&self, frame_no: FrameNo) -> Result<(), ReplicationError> {
+        let shared = &self.shared;
+        loop {
+            let mut syncing = shared.lock_syncing();
+            {
+                let state = shared.lock();
+                if state.durable >= frame_no.next().min(state.next) {
+                    return Ok(());
+                }
+            }
+            if *syncing {
+                drop(
+                    shared
+                        .synced
+                        .wait(syncing)
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                );
+                continue;
+            }
+            *syncing = true;
+            drop(syncing);
+            // Read together: every frame below `upto` is in `file` or in a sealed
+            // segment, which was fsynced when it was sealed.
+            let (file, upto, path) = {
+                let state = shared.lock();
+                (
+                    state.active_file.clone(),
+                    state.next,
+                    state.active.path.clone(),
+                )
+            };
+            let result = file.sync_data();
+            if result.is_ok() {
+                let mut state = shared.lock();
+                if upto > state.durable {
+                    state.durable = upto;
+                }
+            }
+            *shared.lock_syncing() = false;
+            shared.synced.notify_all();
+            shared.appended.notify_all();
+            result.map_err(ReplicationError::io(&path))?;
+        }
+    }
+
+    /// Makes every frame appended so far durable (see [`sync_through`](Self::sync_through)).
+    pub fn sync(&self) -> Result<(), ReplicationError> {
+        match self.next_frame_no().0.checked_sub(1) {
+            Some(last) => self.sync_through(FrameNo(last)),
+            None => Ok(()),
+        }
     }
 
     /// The oldest frame still readable with [`read_from`](Self::read_from); older ones
@@ -254,12 +371,12 @@ impl ReplicationLog {
             .map_or(state.active.header.start, |s| s.header.start)
     }
 
-    /// Waits until frame `frame_no` is committed to the log or `timeout` passes; true if
+    /// Waits until frame `frame_no` is durable in the log or `timeout` passes; true if
     /// it is there. For streaming replicas (`LogEntries`) and read-your-writes.
     pub fn wait_for(&self, frame_no: FrameNo, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         let mut state = self.shared.lock();
-        while state.next <= frame_no {
+        while state.durable <= frame_no {
             let now = Instant::now();
             if now >= deadline {
                 return false;
@@ -276,17 +393,18 @@ impl ReplicationLog {
 
     /// Up to `max` frames starting at `from`, all from one segment, cut after the last
     /// commit frame when the batch would otherwise end inside a transaction (and has a
-    /// commit frame). Every record is checked again as it is read.
+    /// commit frame). Every record is checked again as it is read. Only durable frames
+    /// are served.
     pub fn read_from(&self, from: FrameNo, max: usize) -> Result<ReadFrom, ReplicationError> {
         let (file, path, header, count) = {
             let state = self.shared.lock();
-            if from > state.next {
+            if from > state.durable {
                 return Err(ReplicationError::FrameNotYetAvailable {
                     requested: from,
-                    next: state.next,
+                    next: state.durable,
                 });
             }
-            if from == state.next || max == 0 {
+            if from == state.durable || max == 0 {
                 return Ok(ReadFrom::Frames(Vec::new()));
             }
             let Some(seg) = state
@@ -300,7 +418,7 @@ impl ReplicationLog {
             // Opened under the lock: a compaction removing the file afterwards does not
             // affect an open handle.
             let file = File::open(&seg.path).map_err(ReplicationError::io(&seg.path))?;
-            let count = (seg.end().0 - from.0).min(max as u64);
+            let count = (seg.end().min(state.durable).0 - from.0).min(max as u64);
             (file, seg.path.clone(), seg.header, count)
         };
         let mut frames = segment::read_records(&file, &path, &header, from, count)?;
@@ -488,13 +606,20 @@ impl State {
         // overwritten.
         self.active_file
             .write_all_at(bytes, self.active.len_bytes())
-            .and_then(|()| self.active_file.sync_data())
             .map_err(ReplicationError::io(&self.active.path))?;
+        if !self.config.group_commit {
+            self.active_file
+                .sync_data()
+                .map_err(ReplicationError::io(&self.active.path))?;
+        }
         self.active.records += count;
         self.active.last_checksum = last.checksum;
         self.active.last_size_after = last.size_after;
         self.active.wal = cursor;
         self.next = last.frame_no.next();
+        if !self.config.group_commit {
+            self.durable = self.next;
+        }
         self.last_checksum = last.checksum;
         self.wal = cursor;
         if self.active.len_bytes() >= self.config.segment_size {
@@ -503,8 +628,20 @@ impl State {
         Ok(())
     }
 
-    /// Starts a new segment after the current one, which becomes sealed.
+    /// Fsyncs the newest segment if it holds frames not durable yet.
+    fn sync_active(&mut self) -> Result<(), ReplicationError> {
+        if self.durable < self.next {
+            self.active_file
+                .sync_data()
+                .map_err(ReplicationError::io(&self.active.path))?;
+            self.durable = self.next;
+        }
+        Ok(())
+    }
+
+    /// Starts a new segment after the current one, which becomes sealed (fsynced first).
     fn seal(&mut self) -> Result<(), ReplicationError> {
+        self.sync_active()?;
         let header = SegmentHeader {
             log_id: self.log_id,
             start: self.next,
@@ -526,7 +663,7 @@ impl State {
             wal: header.wal,
         };
         let old = std::mem::replace(&mut self.active, new);
-        self.active_file = file;
+        self.active_file = Arc::new(file);
         tracing::debug!(start = %old.header.start, end = %old.end(), "replication log: sealed segment");
         self.sealed.push(old);
         Ok(())
@@ -543,11 +680,15 @@ impl State {
             }
             Err(e) => return Err(e.into()),
         }
-        let result = self.capture(None).and_then(|()| {
-            self.ckpt_conn
-                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                .map_err(ReplicationError::from)
-        });
+        // The frames leave the WAL: they must be durable in the log first.
+        let result = self
+            .capture(None)
+            .and_then(|()| self.sync_active())
+            .and_then(|()| {
+                self.ckpt_conn
+                    .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    .map_err(ReplicationError::from)
+            });
         let released = self.lock_conn.execute_batch("ROLLBACK");
         result?;
         released?;
@@ -764,8 +905,9 @@ fn create(
             last_size_after: page_count,
             wal: cursor,
         },
-        active_file: file,
+        active_file: Arc::new(file),
         next: FrameNo(count),
+        durable: FrameNo(count),
         last_checksum: checksum,
         wal: cursor,
         lock_conn,
@@ -839,6 +981,10 @@ fn recover(
         .metadata()
         .map_err(ReplicationError::io(&active.path))?
         .len();
+    // Whatever survived in the file (possibly only in the page cache, after a killed
+    // process that used group commit) is made durable before it is served.
+    file.sync_data()
+        .map_err(ReplicationError::io(&active.path))?;
     if len > active.len_bytes() {
         tracing::warn!(
             path = %active.path.display(),
@@ -856,12 +1002,13 @@ fn recover(
         config,
         log_id,
         next: active.end(),
+        durable: active.end(),
         last_checksum: active.last_checksum,
         wal: active.wal,
         snapshot,
         sealed,
         active,
-        active_file: file,
+        active_file: Arc::new(file),
         lock_conn,
         ckpt_conn,
     })

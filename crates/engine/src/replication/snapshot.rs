@@ -17,7 +17,7 @@ use super::fsutil;
 use super::segment::{RECORD_SIZE, Record, SEGMENT_HEADER_SIZE, SegmentState};
 
 const SNAPSHOT_MAGIC: &[u8; 8] = b"BSLTSNP1";
-const SNAPSHOT_HEADER_SIZE: u64 = 64;
+pub(crate) const SNAPSHOT_HEADER_SIZE: u64 = 64;
 const FORMAT_VERSION: u32 = 1;
 
 /// A snapshot file on disk, as its header describes it.

@@ -1,6 +1,14 @@
-//! Databases as the server holds them: a file, a pool of idle connections, and the
-//! write gate. A [`Session`] is one client stream's connection; all its methods block and
-//! must run off the async workers (the HTTP and WebSocket layers use `spawn_blocking`).
+//! Databases as the server holds them: a file, its replication log, a pool of idle
+//! connections, and the write gate. A [`Session`] is one client stream's connection; all
+//! its methods block and must run off the async workers (the HTTP and WebSocket layers
+//! use `spawn_blocking`).
+//!
+//! Every connection is attached to the database's [`ReplicationLog`] (when it has one),
+//! which runs in group-commit mode: a commit appends its frames to the log inside the
+//! committing statement, and the session makes them durable after it has released the
+//! write gate, so the next writer commits while this one waits for `fdatasync`, and one
+//! `fdatasync` covers every commit appended meanwhile. A statement that committed
+//! returns only once its frames are durable in the log.
 
 mod gate;
 
@@ -8,9 +16,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use basalt_engine::replication::{FrameNo, ReplicationLog};
 use basalt_engine::{Connection, Error, OpenOptions, Params, QueryResult, StatementInfo};
 
+use basalt::replication::{Route, route};
+
 use crate::metrics::Metrics;
+use crate::replica::{RemoteSession, Upstream};
 
 pub use gate::{WriteGate, WritePermit};
 
@@ -28,26 +40,78 @@ pub struct Database {
     /// How long a writer waits for the gate before giving up with `SQLITE_BUSY`.
     write_wait: Duration,
     metrics: Arc<Metrics>,
+    /// The replication log every connection is attached to (`None` when the server runs
+    /// without one).
+    log: Option<ReplicationLog>,
+    /// In a read-replica server: the primary that writes are forwarded to.
+    upstream: Option<Arc<Upstream>>,
 }
 
 impl Database {
-    /// Opens (creating if needed) the database at `path`, checking it is usable.
+    /// Opens (creating if needed) the database at `path`, checking it is usable. With a
+    /// `log` (opened on the same file, in group-commit mode), every connection is
+    /// attached to it.
     pub fn open(
         path: &Path,
         options: OpenOptions,
         write_wait: Duration,
         metrics: Arc<Metrics>,
+        log: Option<ReplicationLog>,
     ) -> Result<Arc<Database>, Error> {
-        let conn = Connection::open(path, &options)?;
         let db = Database {
             path: path.to_path_buf(),
             options,
             gate: Arc::new(WriteGate::default()),
-            idle: Mutex::new(vec![conn]),
+            idle: Mutex::new(Vec::new()),
             write_wait,
             metrics,
+            log,
+            upstream: None,
         };
+        let conn = db.open_connection()?;
+        db.recycle(conn);
         Ok(Arc::new(db))
+    }
+
+    /// Opens a read replica at `path`, kept current by `upstream` (which opened the file
+    /// first): sessions read it and forward writes to the primary.
+    pub fn open_replica(
+        path: &Path,
+        options: OpenOptions,
+        metrics: Arc<Metrics>,
+        upstream: Arc<Upstream>,
+    ) -> Result<Arc<Database>, Error> {
+        let db = Database {
+            path: path.to_path_buf(),
+            options,
+            gate: Arc::new(WriteGate::default()),
+            idle: Mutex::new(Vec::new()),
+            write_wait: Duration::ZERO,
+            metrics,
+            log: None,
+            upstream: Some(upstream),
+        };
+        let conn = db.open_connection()?;
+        db.recycle(conn);
+        Ok(Arc::new(db))
+    }
+
+    /// The primary this replica follows, in a read-replica server.
+    pub fn upstream(&self) -> Option<&Arc<Upstream>> {
+        self.upstream.as_ref()
+    }
+
+    /// The replication log, when the database has one.
+    pub fn log(&self) -> Option<&ReplicationLog> {
+        self.log.as_ref()
+    }
+
+    fn open_connection(&self) -> Result<Connection, Error> {
+        let mut conn = Connection::open(&self.path, &self.options)?;
+        if let Some(log) = &self.log {
+            log.attach(&mut conn).map_err(|e| log_error(&e))?;
+        }
+        Ok(conn)
     }
 
     /// The server's counters.
@@ -69,7 +133,7 @@ impl Database {
             .pop();
         let conn = match pooled {
             Some(conn) => conn,
-            None => Connection::open(&self.path, &self.options)?,
+            None => self.open_connection()?,
         };
         Metrics::incr(&self.metrics.streams_opened);
         Ok(Session {
@@ -77,12 +141,21 @@ impl Database {
             permit: None,
             db: self.clone(),
             tainted: false,
+            remote: None,
         })
     }
 
-    /// Copies the WAL into the database file and truncates it (used at shutdown).
+    /// Copies the WAL into the database file (used at shutdown). With a replication log,
+    /// the log checkpoints: it captures and syncs every committed frame first.
     pub fn checkpoint(&self) -> Result<(), Error> {
         let _permit = self.gate.acquire(self.write_wait);
+        if let Some(log) = &self.log {
+            return match log.checkpoint() {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(busy_error()),
+                Err(e) => Err(log_error(&e)),
+            };
+        }
         let conn = Connection::open(&self.path, &self.options)?;
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
     }
@@ -110,6 +183,9 @@ pub struct Session {
     /// Set once the session changed connection state a pooled connection must not carry
     /// to another client (PRAGMAs, ATTACH).
     tainted: bool,
+    /// In a read-replica server, the session's connection on the primary (created at the
+    /// first forwarded statement).
+    remote: Option<RemoteSession>,
 }
 
 impl Session {
@@ -119,11 +195,15 @@ impl Session {
             .expect("a session holds its connection until dropped")
     }
 
-    /// Runs one statement, waiting for the write gate first if it writes.
+    /// Runs one statement, waiting for the write gate first if it writes; when it
+    /// commits, returns once the commit is durable in the replication log.
     pub fn execute(&mut self, sql: &str, params: &Params) -> Result<QueryResult, Error> {
+        if self.runs_on_primary(sql) {
+            return self.forward(sql, params);
+        }
         self.before(sql)?;
         let result = self.conn().execute(sql, params);
-        self.after(result.is_ok());
+        self.after(result.is_ok())?;
         result
     }
 
@@ -132,11 +212,18 @@ impl Session {
         &mut self,
         sql: &str,
         params: &Params,
-        on_row: impl FnMut(Vec<basalt_engine::Value>) -> Result<(), Error>,
+        mut on_row: impl FnMut(Vec<basalt_engine::Value>) -> Result<(), Error>,
     ) -> Result<QueryResult, Error> {
+        if self.runs_on_primary(sql) {
+            let mut result = self.forward(sql, params)?;
+            for row in std::mem::take(&mut result.rows) {
+                on_row(row)?;
+            }
+            return Ok(result);
+        }
         self.before(sql)?;
         let result = self.conn().query_with(sql, params, on_row);
-        self.after(result.is_ok());
+        self.after(result.is_ok())?;
         result
     }
 
@@ -151,9 +238,36 @@ impl Session {
         self.conn().is_readonly(sql)
     }
 
-    /// True when no transaction is open.
+    /// True when no transaction is open (here, or on the primary for a replica).
     pub fn is_autocommit(&self) -> bool {
-        self.conn().is_autocommit()
+        self.conn().is_autocommit() && !self.remote.as_ref().is_some_and(|r| r.in_transaction)
+    }
+
+    /// In a read-replica server: whether `sql` must run on the primary (it writes, opens
+    /// a write transaction, or a primary transaction is open).
+    fn runs_on_primary(&self, sql: &str) -> bool {
+        if self.db.upstream.is_none() {
+            return false;
+        }
+        let remote_txn = self.remote.as_ref().is_some_and(|r| r.in_transaction);
+        let conn = self.conn();
+        route(sql, remote_txn, !conn.is_autocommit(), || {
+            conn.is_readonly(sql).ok()
+        }) == Route::Primary
+    }
+
+    fn forward(&mut self, sql: &str, params: &Params) -> Result<QueryResult, Error> {
+        let upstream = self.db.upstream.clone().expect("only replicas forward");
+        let remote = self
+            .remote
+            .get_or_insert_with(|| RemoteSession::new(upstream));
+        let result = remote.execute(sql, params);
+        Metrics::incr(&self.db.metrics.statements);
+        Metrics::incr(&self.db.metrics.forwarded_statements);
+        if result.is_err() {
+            Metrics::incr(&self.db.metrics.statement_errors);
+        }
+        result
     }
 
     /// A handle to interrupt the running statement from another thread.
@@ -172,6 +286,11 @@ impl Session {
                     "journal_mode cannot be changed on a Basalt server: databases stay in WAL mode",
                 ));
             }
+            if pragma.sets_wal_autocheckpoint && self.db.log.is_some() {
+                return Err(refused(
+                    "wal_autocheckpoint cannot be changed on a Basalt server: the replication log checkpoints",
+                ));
+            }
             // Settings stay with the connection; it must not go back to the pool with them.
             self.tainted |= pragma.sets_value;
         }
@@ -187,14 +306,32 @@ impl Session {
         }
     }
 
-    fn after(&mut self, ok: bool) {
+    /// Counts the statement and, once the connection is back in autocommit, lets the next
+    /// writer in and then waits until this session's commit is durable in the log (group
+    /// commit: the `fdatasync` runs outside the gate, shared with later committers).
+    fn after(&mut self, ok: bool) -> Result<(), Error> {
         Metrics::incr(&self.db.metrics.statements);
         if !ok {
             Metrics::incr(&self.db.metrics.statement_errors);
         }
-        if self.conn().is_autocommit() {
-            self.permit = None;
+        if !self.conn().is_autocommit() {
+            return Ok(());
         }
+        let Some(permit) = self.permit.take() else {
+            return Ok(());
+        };
+        // Read under the gate: every frame this session committed is below it.
+        let end = self.db.log.as_ref().map(ReplicationLog::next_frame_no);
+        drop(permit);
+        if let (Some(log), Some(end)) = (&self.db.log, end)
+            && let Some(last) = end.0.checked_sub(1)
+        {
+            log.sync_through(FrameNo(last)).map_err(|e| {
+                tracing::error!(error = %e, "replication log: sync failed");
+                log_error(&e)
+            })?;
+        }
+        Ok(())
     }
 
     /// Whether running `sql` may take SQLite's write lock. A statement that does not
@@ -231,6 +368,8 @@ struct PragmaUse {
     sets_value: bool,
     /// It changes the journal mode.
     sets_journal_mode: bool,
+    /// It changes the auto-checkpoint threshold (which would remove the log's hook).
+    sets_wal_autocheckpoint: bool,
 }
 
 impl PragmaUse {
@@ -249,6 +388,7 @@ impl PragmaUse {
         PragmaUse {
             sets_value,
             sets_journal_mode: sets_value && name == "journal_mode",
+            sets_wal_autocheckpoint: sets_value && name == "wal_autocheckpoint",
         }
     }
 }
@@ -257,6 +397,15 @@ fn refused(message: &str) -> Error {
     Error::Sqlite(basalt_engine::SqliteError {
         extended_code: 23, // SQLITE_AUTH
         message: message.into(),
+        offset: None,
+    })
+}
+
+/// A replication-log failure as a statement error (`SQLITE_IOERR`).
+fn log_error(e: &basalt_engine::replication::ReplicationError) -> Error {
+    Error::Sqlite(basalt_engine::SqliteError {
+        extended_code: 10, // SQLITE_IOERR
+        message: format!("replication log: {e}"),
         offset: None,
     })
 }
@@ -309,6 +458,9 @@ mod tests {
         assert_eq!(of("PRAGMA journal_mode(DELETE)"), (true, true));
         assert_eq!(of("PRAGMA journal_mode"), (false, false));
         assert_eq!(of("PRAGMA cache_size(100)"), (true, false));
+        assert!(PragmaUse::of("PRAGMA wal_autocheckpoint = 10").sets_wal_autocheckpoint);
+        assert!(PragmaUse::of("pragma main.wal_autocheckpoint(0)").sets_wal_autocheckpoint);
+        assert!(!PragmaUse::of("PRAGMA wal_autocheckpoint").sets_wal_autocheckpoint);
     }
 
     #[test]

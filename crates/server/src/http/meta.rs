@@ -28,6 +28,25 @@ pub async fn hello_v2() -> &'static str {
 }
 
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let body = state.db.metrics().render();
+    let mut body = state.db.metrics().render();
+    if let Some(log) = state.db.log() {
+        let log = log.clone();
+        let (bytes, last) = crate::http::blocking(move || {
+            (log.size_bytes(), log.last_frame_no().map_or(0, |f| f.0 + 1))
+        })
+        .await;
+        crate::metrics::Metrics::render_gauge(
+            &mut body,
+            "basalt_replication_log_bytes",
+            "Bytes of replication log segments and snapshot.",
+            bytes,
+        );
+        crate::metrics::Metrics::render_gauge(
+            &mut body,
+            "basalt_replication_durable_frames",
+            "Frames durable in the replication log (last frame_no + 1).",
+            last,
+        );
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

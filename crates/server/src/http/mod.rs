@@ -1,5 +1,5 @@
 //! HTTP routes: Hrana pipelines and cursors, the legacy APIs, health and version, and the
-//! WebSocket upgrade on `/`.
+//! WebSocket upgrade on `/`, and libSQL's replication gRPC services.
 
 mod cursor;
 mod legacy;
@@ -22,7 +22,7 @@ use crate::AppState;
 
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     let limit = state.config.max_request_bytes;
-    Router::new()
+    let router = Router::new()
         .route("/", get(crate::ws::upgrade).post(legacy::query))
         .route("/health", get(meta::health))
         .route("/version", get(meta::version))
@@ -39,7 +39,10 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/v3-protobuf/pipeline", post(pipeline::v3_protobuf))
         .route("/v3-protobuf/cursor", post(cursor::v3_protobuf))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(CompressionLayer::new().deflate(true).gzip(true))
+        .layer(CompressionLayer::new().deflate(true).gzip(true));
+    // gRPC (libSQL's replication services) on the same port; `GET /info` stays 404 so
+    // that embedded replicas use this protocol (LIBSQL-SURFACE.md §8.9).
+    crate::replication::add_routes(router, &state)
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)

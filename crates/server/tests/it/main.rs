@@ -5,6 +5,8 @@ mod errors;
 mod fuzz;
 mod legacy;
 mod pipeline;
+mod replica_server;
+mod replication;
 mod ws;
 
 use std::net::SocketAddr;
