@@ -10,6 +10,9 @@
 //! - `vector`: the vector index (`libsql_vector_idx`, `vector_top_k`) on seeded clustered
 //!   embeddings: indexed insert time, top-10 latency, recall@10 against exact search, and
 //!   file bytes per vector.
+//! - `replication`: a primary and a read-replica server (`basalt serve --primary`): lag
+//!   from a write's acknowledgement to its visibility on the replica under a steady write
+//!   load, and the initial sync time and apply rate of a 100 MB database.
 //!
 //! Both are plain binaries rather than criterion suites, so that a whole comparison builds
 //! and runs in minutes. `local`'s `--runs` repeats everything and the best run (least
@@ -19,6 +22,7 @@
 
 mod engine;
 mod raw;
+mod replication;
 mod report;
 mod results_file;
 mod sdk;
@@ -57,6 +61,9 @@ enum Command {
     /// Vector index: indexed inserts, vector_top_k latency and recall@10 against exact
     /// search, file size per vector.
     Vector(vector::VectorArgs),
+    /// Replication: lag from a primary to a read-replica server under a steady write
+    /// load, and initial sync time and apply rate of a 100 MB database.
+    Replication(replication::ReplicationArgs),
 }
 
 /// Flags of the local benchmark.
@@ -97,6 +104,7 @@ fn main() -> Result<()> {
         Some(Command::Local(args)) => run_local(&args),
         Some(Command::Server(args)) => server::run(&args),
         Some(Command::Vector(args)) => vector::run(&args),
+        Some(Command::Replication(args)) => replication::run(&args),
     }
 }
 

@@ -12,11 +12,11 @@
 //! worker), so on a small machine it takes a known share of the cores and leaves the rest
 //! to the server; the CPU columns of the report show the actual split.
 
-mod client;
+pub(crate) mod client;
 mod cpu;
-mod report;
-mod scenario;
-mod spawn;
+pub(crate) mod report;
+pub(crate) mod scenario;
+pub(crate) mod spawn;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -123,7 +123,7 @@ enum TransportArg {
     Ws,
 }
 
-fn parse_secs(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_secs(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
         .trim_end_matches('s')
         .parse()

@@ -35,6 +35,12 @@ pub struct Spawned {
 
 impl Spawned {
     pub fn start(binary: &Path) -> Result<Spawned> {
+        Self::start_with_args(binary, &[])
+    }
+
+    /// Like [`start`](Self::start), with more `basalt serve` flags after the defaults
+    /// (the replication benchmark's `--primary URL`).
+    pub fn start_with_args(binary: &Path, extra: &[&str]) -> Result<Spawned> {
         if !binary.exists() {
             bail!(
                 "{} does not exist; build it first with `cargo build --release -p basalt-cli` \
@@ -51,6 +57,7 @@ impl Spawned {
             .arg("127.0.0.1:0")
             .arg("--data-dir")
             .arg(dir.path().join("data"))
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)

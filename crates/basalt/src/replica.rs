@@ -163,7 +163,9 @@ impl ReplicaConnection {
         let local = &self.inner.local;
         // Its own statement: the lock guard must be gone before `is_readonly` locks again.
         let local_txn = !local.lock().is_autocommit();
-        route(sql, remote_txn, local_txn, || local.lock().is_readonly(sql).ok())
+        route(sql, remote_txn, local_txn, || {
+            local.lock().is_readonly(sql).ok()
+        })
     }
 
     /// Runs `sql` on the primary under this connection's `client_id`.

@@ -189,6 +189,16 @@ impl MessageStream {
     /// The next message; `None` once the server ended the stream with an OK status. A
     /// stream that stops without its trailers is an error (the connection was cut).
     pub(crate) async fn next<M: Message + Default>(&mut self) -> Result<Option<M>> {
+        self.read(true).await
+    }
+
+    /// The next message if it has already arrived (nothing is awaited); `None` when none
+    /// has, or the stream ended.
+    pub(crate) async fn next_ready<M: Message + Default>(&mut self) -> Result<Option<M>> {
+        self.read(false).await
+    }
+
+    async fn read<M: Message + Default>(&mut self, wait: bool) -> Result<Option<M>> {
         loop {
             if self.done {
                 return Ok(None);
@@ -210,7 +220,16 @@ impl MessageStream {
                 }
                 return decode_message(self.path, &payload).map(Some);
             }
-            match self.response.chunk().await.map_err(Error::Http)? {
+            let chunk = if wait {
+                self.response.chunk().await
+            } else {
+                // A zero timeout polls once: data already received, or nothing.
+                match tokio::time::timeout(Duration::ZERO, self.response.chunk()).await {
+                    Ok(chunk) => chunk,
+                    Err(_) => return Ok(None),
+                }
+            };
+            match chunk.map_err(Error::Http)? {
                 Some(chunk) => self.buf.extend_from_slice(&chunk),
                 None => {
                     return Err(Error::Protocol(format!(

@@ -219,12 +219,19 @@ impl Replicator {
             let frame = Frame::decode(&frame.data).map_err(|e| Error::Replication(e.into()))?;
             let commit = frame.header.is_commit();
             pending.push(frame);
-            if commit {
-                let frames = std::mem::take(&mut pending);
-                self.apply(move |r| r.apply(frames)).await?;
-                if let Some(frame_no) = self.frame_no() {
-                    on_applied(frame_no);
-                }
+            if !commit {
+                continue;
+            }
+            // Whatever else has arrived goes into the same apply: under a stream of small
+            // commits one apply (one durable write) covers many of them. A trailing
+            // partial transaction stays pending in the replica.
+            while let Some(more) = stream.next_ready::<pb::Frame>().await? {
+                pending.push(Frame::decode(&more.data).map_err(|e| Error::Replication(e.into()))?);
+            }
+            let frames = std::mem::take(&mut pending);
+            self.apply(move |r| r.apply(frames)).await?;
+            if let Some(frame_no) = self.frame_no() {
+                on_applied(frame_no);
             }
         }
         Ok(())

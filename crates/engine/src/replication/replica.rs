@@ -6,13 +6,15 @@
 //! the database shrank, `COMMIT`. Readers on other connections keep their snapshot (the
 //! replica is in WAL mode) and see the new state only after the commit.
 //!
-//! The position (log identity, last applied frame, its checksum) lives in
-//! `<db>-replica-index`, replaced by atomic rename after each commit. The window between
-//! COMMIT and that rename is closed by an intent file written (and fsynced) just before
-//! COMMIT: it names the target position and a *witness* — the new image of one page the
-//! transaction changes, or the new page count — so that on open the replica can tell
-//! whether the commit landed by looking at the database itself. A crash therefore never
-//! re-applies nor skips a frame.
+//! The position (log identity, last applied frame, its checksum) is recorded by an intent
+//! file written atomically (and fsynced) just before each COMMIT: it names the starting
+//! and target positions and a *witness* — the new image of one page the transaction
+//! changes, or the new page count — so that on open the replica can tell whether the
+//! commit landed by looking at the database itself. The intent of the last apply stays in
+//! place as the position's durable record; `<db>-replica-index` holds the position when
+//! there is no intent (a fresh replica, after a reset, after open settled the intent). A
+//! crash therefore never re-applies nor skips a frame, and an apply costs one atomic
+//! file write plus SQLite's WAL sync.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -201,9 +203,10 @@ impl Replica {
         };
         match std::fs::read(&intent_path) {
             Ok(bytes) => {
-                // A torn intent was never complete, so its COMMIT never started. An intent
-                // whose starting point is not the recorded position is stale.
-                if let Some(intent) = Intent::decode(&bytes).filter(|i| i.from == position) {
+                // The intent of the last apply: its commit landed (the position is its
+                // target) or not (its starting point). A torn intent was never complete, so
+                // its COMMIT never started.
+                if let Some(intent) = Intent::decode(&bytes) {
                     let landed = match &intent.witness {
                         Witness::None => true,
                         Witness::PageCount(n) => {
@@ -214,10 +217,8 @@ impl Replica {
                         }
                     };
                     tracing::info!(landed, to = ?intent.to.frame_no, "replica: settled an interrupted apply");
-                    if landed {
-                        position = intent.to;
-                        fsutil::write_atomic(&index_path, &position.encode())?;
-                    }
+                    position = if landed { intent.to } else { intent.from };
+                    fsutil::write_atomic(&index_path, &position.encode())?;
                 }
                 fsutil::remove_if_exists(&intent_path)?;
             }
@@ -258,7 +259,9 @@ impl Replica {
             frame_no: None,
             checksum: 0,
         };
-        fsutil::write_atomic(&self.index_path, &self.position.encode())
+        fsutil::write_atomic(&self.index_path, &self.position.encode())?;
+        // The last apply's intent belongs to the old log.
+        fsutil::remove_if_exists(&self.intent_path)
     }
 
     /// Applies frames that continue the replica's position: checks numbering and
@@ -441,12 +444,16 @@ impl Replica {
         }
         if result.is_err() && !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
+            // This intent replaced the record of the current position: record it in the
+            // index before dropping the intent.
+            fsutil::write_atomic(&self.index_path, &self.position.encode())?;
             fsutil::remove_if_exists(&self.intent_path)?;
         }
         result?;
         drop(conn);
-        fsutil::write_atomic(&self.index_path, &to.encode())?;
-        fsutil::remove_if_exists(&self.intent_path)?;
+        // The intent stays: it is the durable record of this position (its witness shows
+        // the commit landed), so an apply costs one atomic write and the WAL sync. The
+        // index file is brought up to date when the replica is next opened.
         self.position = to;
         Ok(())
     }
