@@ -310,7 +310,7 @@ fn render(out: &[Outcome], args: &VectorArgs, queries: usize, command: &str) -> 
     use std::fmt::Write as _;
     let mut s = String::new();
     let opts = if args.options.is_empty() {
-        "defaults (at 384 dims Basalt picks 1-bit neighbour copies for cosine, 8-bit for L2, max_neighbors 32; search_l 200, insert_l 70, alpha 1.2)".to_owned()
+        "defaults (at 384 dims Basalt picks 1-bit neighbour copies for cosine, 8-bit for L2, max_neighbors 32, alpha 1.0; search_l 200 for cosine and 150 for L2, insert_l 70)".to_owned()
     } else {
         args.options.join(", ")
     };

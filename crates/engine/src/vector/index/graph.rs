@@ -27,11 +27,17 @@ struct Query {
     approx: Prepared,
 }
 
+/// A node's edges as (neighbour key, stored distance).
+type EdgeList = Vec<(i64, f32)>;
+
 /// A node the search visited.
 struct Visited {
     key: i64,
     dist: f32,
-    vector: Option<Vec<u8>>,
+    /// With `keep` (the insert's search): the node's vector and its edges (neighbour key,
+    /// stored distance), so that the insert decides which back-edges to add without
+    /// reading those blocks again.
+    kept: Option<(Vec<u8>, EdgeList)>,
 }
 
 #[derive(Clone, Copy)]
@@ -80,7 +86,7 @@ impl<'c> Graph<'c> {
     }
 
     /// Beam search with a candidate list of `l`; every visited node, nearest first.
-    fn search(&self, q: &Query, l: usize, keep_vectors: bool) -> Result<Vec<Visited>, IndexError> {
+    fn search(&self, q: &Query, l: usize, keep: bool) -> Result<Vec<Visited>, IndexError> {
         let Some(entry) = self.store.entry()? else {
             return Ok(Vec::new());
         };
@@ -108,9 +114,15 @@ impl<'c> Graph<'c> {
                         ));
                     }
                 }
-                (d, next, keep_vectors.then(|| view.vector().to_vec()))
+                let kept = keep.then(|| {
+                    let edges = (0..view.count())
+                        .map(|i| (view.edge_key(i), view.edge_distance(i)))
+                        .collect();
+                    (view.vector().to_vec(), edges)
+                });
+                (d, next, kept)
             })?;
-            let Some((d, next, vector)) = got else {
+            let Some((d, next, kept)) = got else {
                 continue; // a dangling edge: the node was deleted
             };
             insert_cand(
@@ -122,11 +134,7 @@ impl<'c> Graph<'c> {
                 },
                 l,
             );
-            visited.push(Visited {
-                key,
-                dist: d,
-                vector,
-            });
+            visited.push(Visited { key, dist: d, kept });
             for (nk, ad) in next {
                 if seen.insert(nk) {
                     insert_cand(
@@ -207,11 +215,13 @@ impl<'c> Graph<'c> {
         let raw = self.exact.encode(v);
         let copy = self.approx.encode(&v.clone().convert(self.approx.ty));
         let visited = self.search(&self.query(v), self.store.params.insert_l, true)?;
+        let mut edges_of: HashMap<i64, EdgeList> = HashMap::with_capacity(visited.len());
         let cands: Vec<(i64, f32, Prepared, Vec<u8>)> = visited
             .into_iter()
             .filter(|n| n.key != key)
             .map(|n| {
-                let raw = n.vector.expect("search kept vectors");
+                let (raw, edges) = n.kept.expect("search kept vectors");
+                edges_of.insert(n.key, edges);
                 (n.key, n.dist, self.exact.prepare_raw(&raw), raw)
             })
             .collect();
@@ -241,26 +251,29 @@ impl<'c> Graph<'c> {
             cands.into_iter().map(|(k, _, p, _)| (k, p)).collect();
         known.insert(key, self.exact.prepare(v));
         for e in &node.edges {
-            let Some(mut n) = self.store.get(e.key)? else {
+            // Every chosen neighbour was visited: its edge list is known without
+            // reading its block, which is read only when it changes.
+            let Some(edges) = edges_of.get(&e.key) else {
                 continue;
             };
-            if n.edges.iter().any(|x| x.key == key) {
+            if edges.iter().any(|x| x.0 == key) {
                 continue;
             }
-            if n.edges.len() >= self.max_neighbors()
-                && n.edges.iter().all(|x| x.distance <= e.distance)
-            {
+            if edges.len() >= self.max_neighbors() && edges.iter().all(|x| x.1 <= e.distance) {
                 // A full list whose every edge is nearer than the new node: RobustPrune
                 // would almost always drop the new edge, so skip the pruning work
                 // (pairwise distances among all neighbours) that would prove it.
                 continue;
             }
-            if e.distance == 0.0 && n.edges.iter().any(|x| x.distance == 0.0) {
+            if e.distance == 0.0 && edges.iter().any(|x| x.1 == 0.0) {
                 // Exact duplicates form a chain, newest first: the new node links to the
                 // newest older duplicate (ties prefer larger keys), which keeps its own
                 // link to the one before. Nodes elsewhere move their edge to the newest.
                 continue;
             }
+            let Some(mut n) = self.store.get(e.key)? else {
+                continue;
+            };
             n.edges.push(Edge {
                 key,
                 distance: e.distance,

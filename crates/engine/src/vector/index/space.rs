@@ -195,6 +195,10 @@ impl Space {
                 let (qb, ab, sb) = split_f8(raw, self.dims);
                 cosine::distance_f8((qa, *aa, *sa), (qb, ab, sb))
             }
+            (Prepared::F32(x), VectorType::F8) if self.metric == Metric::L2 => {
+                let (codes, alpha, shift) = split_f8(raw, self.dims);
+                l2_f32_f8(x, codes, alpha, shift)
+            }
             (
                 Prepared::F32(x),
                 VectorType::F32 | VectorType::F16 | VectorType::BF16 | VectorType::F8,
@@ -209,6 +213,27 @@ impl Space {
         };
         if d.is_nan() { f32::INFINITY } else { d }
     }
+}
+
+/// L2 distance between float32 elements and 8-bit codes, dequantised on the fly (no
+/// scratch buffer: the search computes one per neighbour copy of every visited node).
+fn l2_f32_f8(x: &[f32], codes: &[u8], alpha: f32, shift: f32) -> f32 {
+    const LANES: usize = 16;
+    let mut acc = [0f32; LANES];
+    let (xs, cs) = (x.chunks_exact(LANES), codes.chunks_exact(LANES));
+    let (xr, cr) = (xs.remainder(), cs.remainder());
+    for (xc, cc) in xs.zip(cs) {
+        for k in 0..LANES {
+            let d = xc[k] - (f32::from(cc[k]) * alpha + shift);
+            acc[k] += d * d;
+        }
+    }
+    let mut sum: f32 = acc.iter().sum();
+    for (a, &c) in xr.iter().zip(cr) {
+        let d = a - (f32::from(c) * alpha + shift);
+        sum += d * d;
+    }
+    sum.sqrt()
 }
 
 /// The codes, alpha and shift of raw 8-bit data.
@@ -233,6 +258,25 @@ mod tests {
             assert_eq!(raw.len(), s.data_size(), "{ty:?}");
             assert_eq!(s.decode(&raw), Some(c), "{ty:?}");
         }
+    }
+
+    #[test]
+    fn l2_to_8bit_copies_matches_the_dequantised_vector() {
+        let dims = 389; // not a multiple of the lanes
+        let a: Vec<f32> = (0..dims)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0)
+            .collect();
+        let b: Vec<f32> = (0..dims)
+            .map(|i| ((i * 53 % 89) as f32 - 40.0) / 9.0)
+            .collect();
+        let s = Space::approx(Metric::L2, VectorType::F8, VectorType::F32, dims);
+        let copy = s.encode(&Vector::F32(b).convert(VectorType::F8));
+        let got = s.distance_raw(&Prepared::F32(a.clone()), &copy, &mut Vec::new());
+        let Prepared::F32(widened) = s.prepare_raw(&copy) else {
+            panic!("8-bit copies widen to float32 under L2");
+        };
+        let want = l2::distance_f32(&a, &widened);
+        assert!((got - want).abs() <= 1e-5 * want, "{got} vs {want}");
     }
 
     #[test]
