@@ -9,19 +9,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 
-# The virtualenv lives next to the tests and is reused; pip only reinstalls
-# when requirements.txt changed since the last successful install.
-venv="$here/.venv"
-if [[ ! -x "$venv/bin/python" ]]; then
-  echo "run.sh: creating $venv" >&2
-  "${PYTHON:-python3}" -m venv "$venv"
-fi
-stamp="$venv/.requirements.installed"
-if [[ ! -f "$stamp" ]] || ! cmp -s "$here/requirements.txt" "$stamp"; then
-  echo "run.sh: installing requirements.txt" >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
-  cp "$here/requirements.txt" "$stamp"
-fi
+# The virtualenv lives next to the tests and is reused (tests/lib/python-venv.sh).
+source "$repo/tests/lib/python-venv.sh"
+venv_ready "$here"
 
 cd "$here"
 exec "$repo/tests/lib/with-server.sh" "$venv/bin/python" -m pytest -p no:cacheprovider "$@"

@@ -58,16 +58,29 @@ impl Database {
         metrics: Arc<Metrics>,
         log: Option<ReplicationLog>,
     ) -> Result<Arc<Database>, Error> {
-        let db = Database {
+        Database::start(Database {
+            write_wait,
+            log,
+            ..Database::unstarted(path, options, metrics)
+        })
+    }
+
+    /// A database with no log, no upstream and an empty pool.
+    fn unstarted(path: &Path, options: OpenOptions, metrics: Arc<Metrics>) -> Database {
+        Database {
             path: path.to_path_buf(),
             options,
             gate: Arc::new(WriteGate::default()),
             idle: Mutex::new(Vec::new()),
-            write_wait,
+            write_wait: Duration::ZERO,
             metrics,
-            log,
+            log: None,
             upstream: None,
-        };
+        }
+    }
+
+    /// Checks the database opens (keeping that first connection in the pool).
+    fn start(db: Database) -> Result<Arc<Database>, Error> {
         let conn = db.open_connection()?;
         db.recycle(conn);
         Ok(Arc::new(db))
@@ -81,19 +94,11 @@ impl Database {
         metrics: Arc<Metrics>,
         upstream: Arc<Upstream>,
     ) -> Result<Arc<Database>, Error> {
-        let db = Database {
-            path: path.to_path_buf(),
-            options,
-            gate: Arc::new(WriteGate::default()),
-            idle: Mutex::new(Vec::new()),
-            write_wait: Duration::ZERO,
-            metrics,
-            log: None,
+        Database::start(Database {
             upstream: Some(upstream),
-        };
-        let conn = db.open_connection()?;
-        db.recycle(conn);
-        Ok(Arc::new(db))
+            write_wait: Duration::ZERO,
+            ..Database::unstarted(path, options, metrics)
+        })
     }
 
     /// The primary this replica follows, in a read-replica server.
