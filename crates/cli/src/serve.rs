@@ -65,7 +65,12 @@ pub struct ServeArgs {
     pub primary: Option<String>,
 
     /// Auth token sent to the primary (with --primary).
-    #[arg(long, env = "BASALT_PRIMARY_AUTH_TOKEN", default_value = "", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "BASALT_PRIMARY_AUTH_TOKEN",
+        default_value = "",
+        hide_env_values = true
+    )]
     pub primary_auth_token: String,
 }
 

@@ -34,8 +34,8 @@ use super::token::{self, Kind, Token, quote_id};
 use super::{in_transaction, sql_error};
 use crate::error::{Error, Result};
 use crate::vector::VectorType;
-use crate::vector::index::store::{META_TABLE_SQL, Store};
 use crate::vector::index::sql::{DELETE_MARKER, INSERT_MARKER};
+use crate::vector::index::store::{META_TABLE_SQL, Store};
 use crate::vector::index::{IndexError, params};
 
 /// A parsed `CREATE INDEX … libsql_vector_idx(…)`.
