@@ -151,25 +151,9 @@ async fn meta_routes() {
     let server = TestServer::spawn().await;
     let health = server.http.get(server.url("/health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let version = server
-        .http
-        .get(server.url("/version"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let version = server.get_text("/version").await;
     assert!(version.starts_with("basalt "), "{version}");
-    let v2 = server
-        .http
-        .get(server.url("/v2"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let v2 = server.get_text("/v2").await;
     assert_eq!(v2, "Hello, this is HTTP API v2 (Hrana over HTTP)");
     for path in ["/info", "/no/such/path", "/"] {
         let response = server.http.get(server.url(path)).send().await.unwrap();
@@ -189,15 +173,7 @@ async fn metrics_count_requests_and_statements() {
     let server = TestServer::spawn().await;
     server.execute("SELECT 1").await;
     server.execute("SELECT * FROM nope").await;
-    let text = server
-        .http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = server.get_text("/metrics").await;
     let value = |name: &str| -> u64 {
         text.lines()
             .find_map(|l| l.strip_prefix(&format!("{name} ")))

@@ -54,6 +54,12 @@ impl TestServer {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// GETs `path` and returns the body as text.
+    pub async fn get_text(&self, path: &str) -> String {
+        let response = self.http.get(self.url(path)).send().await.unwrap();
+        response.text().await.unwrap()
+    }
+
     /// POSTs a JSON body; returns status, content type and body (JSON if it parses,
     /// else a JSON string of the text).
     pub async fn post(&self, path: &str, body: &Value) -> (u16, String, Value) {

@@ -96,15 +96,7 @@ async fn writes_through_the_replica_run_on_the_primary_and_read_back_locally() {
         primary.execute("INSERT INTO t (v) VALUES ('a')").await
     );
     assert_eq!(error["code"], "SQLITE_CONSTRAINT", "{error}");
-    let metrics = replica
-        .http
-        .get(replica.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = replica.get_text("/metrics").await;
     assert!(
         metrics.contains("basalt_forwarded_statements_total 3"),
         "{metrics}"

@@ -228,15 +228,7 @@ async fn native_grpc_sync_applies_to_an_identical_database() {
         .unwrap();
     assert!(empty.into_inner().frames.is_empty());
     // Metrics count what was served.
-    let metrics = server
-        .http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.get_text("/metrics").await;
     assert!(metrics.contains("basalt_replication_frames_served_total"));
     assert!(metrics.contains("basalt_replication_log_bytes"));
 }

@@ -109,26 +109,20 @@ impl<'c> Store<'c> {
         key: i64,
         f: impl FnOnce(View<'_>) -> R,
     ) -> Result<Option<R>, IndexError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT data FROM {} WHERE {} = ?1",
-            self.shadow, self.id
-        ))?;
-        let mut rows = stmt.query([key])?;
-        let Some(row) = rows.next()? else {
-            return Ok(None);
-        };
-        let bytes = row
-            .get_ref(0)?
-            .as_blob_or_null()
-            .ok()
-            .flatten()
-            .unwrap_or(&[]);
-        let view = View::new(&self.layout, key, bytes)?;
-        Ok(Some(f(view)))
+        self.read_block(key, |bytes| Ok(f(View::new(&self.layout, key, bytes)?)))
     }
 
     /// The decoded block of `key`.
     pub(crate) fn get(&self, key: i64) -> Result<Option<Node>, IndexError> {
+        self.read_block(key, |bytes| Ok(Node::decode(&self.layout, key, bytes)?))
+    }
+
+    /// Reads the stored bytes of `key`'s block (empty for a NULL) and hands them to `f`.
+    fn read_block<R>(
+        &self,
+        key: i64,
+        f: impl FnOnce(&[u8]) -> Result<R, IndexError>,
+    ) -> Result<Option<R>, IndexError> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT data FROM {} WHERE {} = ?1",
             self.shadow, self.id
@@ -143,7 +137,7 @@ impl<'c> Store<'c> {
             .ok()
             .flatten()
             .unwrap_or(&[]);
-        Ok(Some(Node::decode(&self.layout, key, bytes)?))
+        f(bytes).map(Some)
     }
 
     /// Writes the block of a new node whose row has key `key`.
