@@ -114,7 +114,7 @@ impl<'c> Store<'c> {
 
     /// The decoded block of `key`.
     pub(crate) fn get(&self, key: i64) -> Result<Option<Node>, IndexError> {
-        self.read_block(key, |bytes| Ok(Node::decode(&self.layout, key, bytes)?))
+        self.read_block(key, |bytes| Node::decode(&self.layout, key, bytes))
     }
 
     /// Reads the stored bytes of `key`'s block (empty for a NULL) and hands them to `f`.
